@@ -1,0 +1,27 @@
+/** Builds a real routing-controllers app on express 4 or 5 for a spec. */
+import express5 from 'express';
+import type { Express } from 'express';
+import { createExpressServer, useExpressServer, type RoutingControllersOptions } from 'routing-controllers';
+import { configureSessions, type SessionOptions } from '../../src';
+
+/** A 32+ character secret for specs only. */
+export const SECRET = 'spec-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+/** Which express major serves the app: 5 is this package's dev dependency, 4 is routing-controllers' own. */
+export type ExpressMajor = 4 | 5;
+
+export interface AppOptions extends Omit<RoutingControllersOptions, 'controllers'> {
+  express?: ExpressMajor;
+}
+
+/** Configures sessions with `sessionOptions` and serves `controllers` with routing-controllers. */
+export function createApp(controllers: Function[], sessionOptions: SessionOptions = {}, options: AppOptions = {}): Express {
+  configureSessions({ secretKey: SECRET, ...sessionOptions });
+  const { express: major = 5, ...routing } = options;
+  const settings: RoutingControllersOptions = { controllers, middlewares: [], interceptors: [], ...routing };
+  // routing-controllers requires its own express (4.x) for createExpressServer.
+  return major === 4 ? (createExpressServer(settings) as Express) : (useExpressServer(express5(), settings) as Express);
+}
+
+/** Both express majors, for specs that must hold on each. */
+export const EXPRESS_MAJORS: readonly ExpressMajor[] = [5, 4];

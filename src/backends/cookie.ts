@@ -1,0 +1,101 @@
+/**
+ * CookieBackend: the session data travels in the cookie itself, signed (not encrypted: the client can read it).
+ *
+ * Value: `<base64url JSON>.<signed-at, unix seconds>.<HMAC-SHA256, base64url>`. Anything that is not exactly that,
+ * fails the signature, is older than `maxAge` or dated in the future is no session at all, never an error.
+ */
+import { SessionError } from '../errors';
+import { HmacSigner } from '../internal/signing';
+import { checkSecrets } from '../internal/secrets';
+import { MAX_COOKIE_BYTES } from '../internal/cookie-octets';
+import { parseSession, stringifySession } from '../serializers/json';
+import type { SessionData } from '../session/session-data';
+import { BackendContext, SessionBackend, contextNow } from './backend';
+
+/** Options of {@link CookieBackend}. */
+export interface CookieBackendOptions {
+  /** One secret, or several for rotation: the first signs, all verify. Each at least 32 characters. */
+  secretKey: string | readonly string[];
+  /**
+   * Oldest signature accepted, in seconds.
+   * @default the middleware's server-side lifetime (`lifetime`, 14 days by default)
+   */
+  maxAge?: number;
+}
+
+/** HKDF purpose of the signing key: a value signed for anything else never verifies here. */
+const PURPOSE = 'routing-controllers-sessions/cookie-backend/v1';
+/** Clock skew tolerated between app instances for a signature dated in the future, in seconds. */
+const CLOCK_SKEW = 60;
+const DEFAULT_MAX_AGE = 14 * 24 * 3600;
+const TIMESTAMP = /^[0-9]{1,12}$/;
+
+/**
+ * Keeps the session in a signed cookie: no server state, nothing to install. The default backend.
+ *
+ * Sessions cannot be revoked server-side (a copied cookie stays valid until it expires), and the data is readable
+ * by the client: keep secrets out of it.
+ *
+ * @example
+ * configureSessions({ secretKey, backend: new CookieBackend({ secretKey: [newKey, oldKey] }) });
+ */
+export class CookieBackend extends SessionBackend {
+  override readonly revocable = false;
+  private readonly signer: HmacSigner;
+  private readonly maxAge: number | undefined;
+
+  constructor(options: CookieBackendOptions) {
+    super();
+    const secrets = checkSecrets(options?.secretKey);
+    if (typeof secrets === 'string') {
+      throw new SessionError('INVALID_OPTION', `Invalid CookieBackend option \`secretKey\`: ${secrets}`);
+    }
+    const maxAge = options.maxAge;
+    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge > 0)) {
+      throw new SessionError('INVALID_OPTION', 'Invalid CookieBackend option `maxAge`: expected a whole number of seconds > 0');
+    }
+    this.signer = new HmacSigner(secrets, PURPOSE);
+    this.maxAge = maxAge;
+  }
+
+  async read(value: string, ctx?: BackendContext): Promise<SessionData | undefined> {
+    const opened = this.open(value, ctx);
+    if (opened === undefined) return undefined;
+    // Verified by an older key: have the middleware re-sign it with the newest.
+    if (opened.keyIndex > 0 && ctx) ctx.rewrite = true;
+    return opened.data;
+  }
+
+  async write(data: SessionData, _sessionId?: string, ctx?: BackendContext): Promise<string> {
+    const payload = Buffer.from(stringifySession(data)).toString('base64url');
+    const signed = `${payload}.${contextNow(ctx)}`;
+    return `${signed}.${this.signer.sign(signed)}`;
+  }
+
+  /** Nothing to remove: the data lives in the client's cookie. */
+  async remove(): Promise<void> {}
+
+  async exists(value: string, ctx?: BackendContext): Promise<boolean> {
+    return this.open(value, ctx) !== undefined;
+  }
+
+  private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
+    if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return undefined;
+    const lastDot = value.lastIndexOf('.');
+    const firstDot = value.indexOf('.');
+    if (firstDot <= 0 || firstDot === lastDot) return undefined;
+    const signed = value.slice(0, lastDot);
+    const payload = value.slice(0, firstDot);
+    const timestamp = value.slice(firstDot + 1, lastDot);
+    if (!TIMESTAMP.test(timestamp)) return undefined;
+
+    const keyIndex = this.signer.verify(signed, value.slice(lastDot + 1));
+    if (keyIndex === -1) return undefined;
+
+    const age = contextNow(ctx) - Number(timestamp);
+    if (age > (this.maxAge ?? ctx?.lifetime ?? DEFAULT_MAX_AGE) || age < -CLOCK_SKEW) return undefined;
+
+    const data = parseSession(Buffer.from(payload, 'base64url').toString('utf8'));
+    return data === undefined ? undefined : { data, keyIndex };
+  }
+}

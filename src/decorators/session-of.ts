@@ -1,0 +1,16 @@
+import type { Request } from 'express';
+import { SessionError } from '../errors';
+import type { Session } from '../session/session-data';
+
+/** The request's session, loaded; a clear error when `SessionMiddleware` did not run for this route. */
+export async function loadedSession(request: Request): Promise<Session> {
+  const session = (request as Partial<Request>).session;
+  if (session === undefined) {
+    throw new SessionError(
+      'MIDDLEWARE_MISSING',
+      'req.session is missing: apply @UseBefore(SessionMiddleware) to this controller or action',
+    );
+  }
+  await session.load();
+  return session;
+}

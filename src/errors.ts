@@ -1,0 +1,87 @@
+/**
+ * The library's errors, in two families.
+ *
+ * - {@link SessionError}: a configuration or programming mistake (bad option, session used before loading,
+ *   data too large for a cookie). Each has a stable `code`. Answered as 500 if it happens during a request.
+ * - {@link SessionBackendError}: the session store failed. An `HttpError` (503) so routing-controllers and
+ *   express both answer with the right status, whichever path the error takes.
+ *
+ * No message ever contains a secret, a cookie value or a session id.
+ */
+import { HttpError } from 'routing-controllers';
+
+/** Stable codes of {@link SessionError}, for programs that branch on them. */
+export type SessionErrorCode =
+  | 'INVALID_OPTION'
+  | 'NOT_CONFIGURED'
+  | 'NOT_LOADED'
+  | 'RESERVED_KEY'
+  | 'LOADED_TOO_LATE'
+  | 'COOKIE_TOO_LARGE'
+  | 'INVALID_SESSION_ID'
+  | 'MIDDLEWARE_MISSING';
+
+/**
+ * A configuration or programming mistake. Carries a stable {@link SessionErrorCode}.
+ *
+ * @example
+ * try { configureSessions({ secretKey: 'short' }); }
+ * catch (e) { if (e instanceof SessionError && e.code === 'INVALID_OPTION') process.exit(1); }
+ */
+export class SessionError extends Error {
+  /** HTTP status used when this error ends a request. */
+  readonly httpCode: number = 500;
+  /** Same as `httpCode`, for express's own error handler. */
+  readonly status: number = 500;
+
+  constructor(
+    readonly code: SessionErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Thrown when session data is read or written before the session was loaded.
+ *
+ * Fix: `await req.session.load()` first, use `@SessionParam()` / `@CurrentSession()`, or set `autoload`.
+ */
+export class SessionNotLoaded extends SessionError {
+  constructor(key?: string) {
+    super(
+      'NOT_LOADED',
+      `The session is not loaded${key === undefined ? '' : ` (accessed "${key}")`}: ` +
+        'call `await req.session.load()` first, inject it with @SessionParam() or @CurrentSession(), ' +
+        'or enable the `autoload` option.',
+    );
+  }
+}
+
+/** Which backend call failed; part of {@link SessionBackendError}. */
+export type BackendOperation = 'read' | 'write' | 'remove' | 'exists' | 'touch';
+
+/**
+ * The session backend failed (threw, rejected or timed out). The request fails with 503: nothing is reported
+ * as saved that was not saved.
+ *
+ * The original error is kept as `cause` for your logs; it comes from your backend and its driver, so check what
+ * they put in messages before logging it verbatim.
+ */
+export class SessionBackendError extends HttpError {
+  /** Same as `httpCode`, for express's own error handler. */
+  readonly status = 503;
+  readonly code = 'BACKEND_FAILURE';
+
+  constructor(
+    readonly operation: BackendOperation,
+    options?: { cause?: unknown },
+  ) {
+    super(503, `The session store failed to ${operation} the session; try again later.`);
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'SessionBackendError';
+    if (options && 'cause' in options) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+}

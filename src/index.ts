@@ -1,0 +1,31 @@
+/**
+ * routing-controllers-sessions: pluggable, lazily loaded sessions for routing-controllers on express.
+ */
+import './session/request-augmentation';
+
+// Wiring
+export { configureSessions } from './configure';
+export { SessionMiddleware } from './middleware';
+export { SESSION_CONFIG, DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
+export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';
+
+// The session
+export type { Session, SessionData, SessionFields, SessionMembers } from './session/session-data';
+export { responseStarted } from './internal/response-hold';
+
+// Decorators
+export { SessionParam } from './decorators/session-param';
+export type { SessionParamOptions } from './decorators/session-param';
+export { CurrentSession } from './decorators/current-session';
+
+// Backends
+export { SessionBackend } from './backends/backend';
+export type { BackendContext } from './backends/backend';
+export { InMemoryBackend } from './backends/memory';
+export type { InMemoryBackendOptions } from './backends/memory';
+export { CookieBackend } from './backends/cookie';
+export type { CookieBackendOptions } from './backends/cookie';
+
+// Errors
+export { SessionError, SessionNotLoaded, SessionBackendError } from './errors';
+export type { SessionErrorCode, BackendOperation } from './errors';

@@ -1,0 +1,216 @@
+/**
+ * Hold and replay: keeps a response off the wire until the session is committed.
+ *
+ * From the first call that would put the status line on the wire (`writeHead`, `flushHeaders`, `write`, `end`),
+ * the status and every later call are queued and the commit runs. When it succeeds, the status is restored, the
+ * session cookie added, and the queue replayed through the original methods; when it fails, the queue is dropped
+ * and an error response is sent instead. So the client never sees a success for data that was not saved.
+ *
+ * Why each detail exists (see the project notes on the commit point):
+ * - Header changes after the first wire call are ignored: in plain Node they would throw, and while a response is
+ *   held `headersSent` is false, so express's final handler (reached through routing-controllers' `next()`) tries to
+ *   write a 404 over it. Ignoring its calls keeps the handler's response intact.
+ * - Replay is held for at least two event-loop turns: the router reaches that final handler through `setImmediate`,
+ *   and it must find the response still held, or it destroys the keep-alive socket.
+ * - `end()` and `write()` call `this.writeHead()` internally: during replay every wrapper passes straight through.
+ */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { SessionBackendError, SessionError } from '../errors';
+
+/** Runs when the response starts; returns the Set-Cookie value to add, if any. */
+export type CommitFunction = (statusCode: number) => Promise<string | undefined>;
+/** Answers a failed commit. */
+export type FailureHandler = (error: unknown) => void;
+
+type WireMethod = 'writeHead' | 'flushHeaders' | 'write' | 'end';
+type HeaderMethod = 'setHeader' | 'removeHeader' | 'appendHeader';
+type AnyFunction = (...args: unknown[]) => unknown;
+
+const holds = new WeakMap<ServerResponse, ResponseHold>();
+
+/**
+ * True once the response has started from the application's point of view, even while this library still holds
+ * it (`res.headersSent` is false during a hold). Use it in error handlers and catch-all routes after the
+ * controllers instead of `headersSent`.
+ *
+ * @example
+ * app.use((err, req, res, next) => { if (responseStarted(res)) return; res.status(500).json({ message: 'oops' }); });
+ */
+export function responseStarted(res: ServerResponse): boolean {
+  return res.headersSent || holds.get(res)?.started === true;
+}
+
+/** Installs the hold on `res`; `commit` runs once, when the response starts. */
+export function holdResponse(res: ServerResponse, commit: CommitFunction, onFailure: FailureHandler): void {
+  if (!holds.has(res)) holds.set(res, new ResponseHold(res, commit, onFailure));
+}
+
+class ResponseHold {
+  /** The first wire call happened. */
+  started = false;
+  private readonly original = {} as Record<WireMethod | HeaderMethod, AnyFunction>;
+  private readonly queue: Array<{ method: WireMethod; args: unknown[] }> = [];
+  /** Replaying the queue or sending the error response: every call goes straight to the original methods. */
+  private replaying = false;
+  /** The queue was replayed: a stream that has not ended writes straight through from now on. */
+  private released = false;
+  /** The application's `end()` has been called: later calls are ignored. */
+  private ended = false;
+  private queuedBytes = 0;
+  private needsDrain = false;
+  private statusCode = 200;
+  private statusMessage: string | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly commit: CommitFunction,
+    private readonly onFailure: FailureHandler,
+  ) {
+    const target = res as unknown as Record<string, AnyFunction>;
+    for (const method of ['writeHead', 'flushHeaders', 'write', 'end'] as const) {
+      this.original[method] = target[method];
+      target[method] = (...args) => this.wire(method, args);
+    }
+    for (const method of ['setHeader', 'removeHeader', 'appendHeader'] as const) {
+      const original = target[method];
+      if (typeof original !== 'function') continue;
+      this.original[method] = original;
+      target[method] = (...args) => (this.started && !this.replaying ? res : original.apply(res, args));
+    }
+  }
+
+  private wire(method: WireMethod, args: unknown[]): unknown {
+    if (this.replaying) return this.original[method].apply(this.res, args);
+    if (this.ended) return this.ignore(method, args);
+    if (method === 'end') this.ended = true;
+    if (this.released) return this.original[method].apply(this.res, args);
+    this.queue.push({ method, args });
+    if (!this.started) this.start(method, args);
+    if (method !== 'write') return method === 'flushHeaders' ? undefined : this.res;
+    this.queuedBytes += byteLength(args[0]);
+    if (this.queuedBytes < this.res.writableHighWaterMark) return true;
+    this.needsDrain = true;
+    return false;
+  }
+
+  private start(method: WireMethod, args: unknown[]): void {
+    this.started = true;
+    this.statusCode = method === 'writeHead' ? Number(args[0]) : this.res.statusCode;
+    this.statusMessage = this.res.statusMessage;
+    Promise.all([this.commit(this.statusCode), twoTurns()]).then(
+      ([cookie]) => this.replay(cookie),
+      error => this.fail(error),
+    );
+  }
+
+  private replay(cookie: string | undefined): void {
+    const res = this.res;
+    this.replaying = true;
+    // Whatever ran during the hold (express's final handler) may have changed the status: restore it.
+    res.statusCode = this.statusCode;
+    res.statusMessage = this.statusMessage as string;
+    if (cookie !== undefined && !addCookieToWriteHead(this.queue, cookie)) {
+      this.original.setHeader.call(res, 'Set-Cookie', [...toList(res.getHeader('set-cookie')), cookie]);
+    }
+    for (const { method, args } of this.queue.splice(0)) this.original[method].apply(res, args);
+    this.replaying = false;
+    this.released = true;
+    this.drain();
+  }
+
+  private fail(error: unknown): void {
+    const res = this.res;
+    for (const { method, args } of this.queue.splice(0)) this.ignore(method, args);
+    this.replaying = true;
+    this.ended = true;
+    for (const name of res.getHeaderNames()) this.original.removeHeader.call(res, name);
+    const status = statusOf(error);
+    const body = JSON.stringify({ name: errorName(error), message: errorMessage(status, error) });
+    res.statusCode = status;
+    res.statusMessage = undefined as unknown as string;
+    this.original.setHeader.call(res, 'Content-Type', 'application/json; charset=utf-8');
+    this.original.setHeader.call(res, 'Content-Length', String(Buffer.byteLength(body)));
+    this.original.setHeader.call(res, 'Cache-Control', 'no-store');
+    this.original.end.call(res, body);
+    this.replaying = false;
+    this.released = true;
+    this.drain();
+    this.onFailure(error);
+  }
+
+  /** Drops a call the response can no longer honour; its callback still runs, as Node would run it. */
+  private ignore(method: WireMethod, args: unknown[]): unknown {
+    const callback = args.findLast(arg => typeof arg === 'function') as ((error?: Error) => void) | undefined;
+    const dropsData = (method === 'write' || method === 'end') && args[0] !== undefined && typeof args[0] !== 'function';
+    if (callback) {
+      process.nextTick(callback, dropsData ? new Error('The response has already ended; this data was not sent.') : undefined);
+    }
+    return method === 'write' ? false : method === 'flushHeaders' ? undefined : this.res;
+  }
+
+  private drain(): void {
+    if (this.needsDrain) {
+      this.needsDrain = false;
+      this.res.emit('drain');
+    }
+  }
+}
+
+/**
+ * `writeHead(status, headers)` replaces Set-Cookie headers set earlier, so the session cookie goes into its
+ * headers argument when the queued response starts with one. Returns false when there is none.
+ */
+function addCookieToWriteHead(queue: Array<{ method: WireMethod; args: unknown[] }>, cookie: string): boolean {
+  const first = queue[0];
+  if (first?.method !== 'writeHead') return false;
+  const index = typeof first.args[1] === 'string' ? 2 : 1;
+  const headers = first.args[index];
+  if (Array.isArray(headers)) {
+    // A flat [name, value, ...] list: Node sets each pair in turn, so the last Set-Cookie pair is the one that counts.
+    const copy = [...headers];
+    for (let i = copy.length - 2; i >= 0; i -= 2) {
+      if (String(copy[i]).toLowerCase() === 'set-cookie') {
+        copy[i + 1] = [...toList(copy[i + 1]), cookie];
+        first.args[index] = copy;
+        return true;
+      }
+    }
+    return false;
+  }
+  if (typeof headers !== 'object' || headers === null) return false;
+  const key = Object.keys(headers).find(name => name.toLowerCase() === 'set-cookie');
+  if (key === undefined) return false;
+  const copy: OutgoingHttpHeaders = { ...(headers as OutgoingHttpHeaders) };
+  copy[key] = [...toList(copy[key]), cookie];
+  first.args[index] = copy;
+  return true;
+}
+
+function toList(value: unknown): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+function twoTurns(): Promise<void> {
+  return new Promise(resolve => setImmediate(() => setImmediate(resolve)));
+}
+
+function byteLength(chunk: unknown): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk);
+  return chunk instanceof Uint8Array ? chunk.byteLength : 0;
+}
+
+function statusOf(error: unknown): number {
+  const status = (error as { httpCode?: unknown } | null)?.httpCode;
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+/** Only this library's errors have messages written for clients; anything else gets a generic one. */
+function errorMessage(status: number, error: unknown): string {
+  if (error instanceof SessionError || error instanceof SessionBackendError) return error.message;
+  return status === 503 ? 'Service unavailable' : 'Internal server error';
+}

@@ -1,0 +1,271 @@
+/**
+ * The session options: what users pass to `configureSessions()`, checked and defaulted once, at start-up,
+ * into the frozen {@link SessionConfig} the middleware reads on every request.
+ */
+import type { Request } from 'express';
+import { Token } from 'typedi';
+import { CookieBackend } from './backends/cookie';
+import { SessionBackend, isSessionBackend } from './backends/backend';
+import { SessionError } from './errors';
+import { isCookieName } from './internal/cookie-octets';
+import { isUnderPath, requestPath } from './internal/paths';
+import { checkSecrets } from './internal/secrets';
+import { CookieSettings, SetCookieWriter } from './internal/set-cookie';
+
+/** Options of the session cookie. */
+export interface SessionCookieOptions {
+  /**
+   * Cookie name. A `__Host-` prefix (with `secure: true`, `path: '/'` and no `domain`) stops sibling subdomains from
+   * planting a session cookie (cookie tossing).
+   * @default 'session'
+   */
+  name?: string;
+  /** @default '/' */
+  path?: string;
+  /** @default none: the cookie goes back to the exact host only */
+  domain?: string;
+  /** @default 'lax' */
+  sameSite?: 'lax' | 'strict' | 'none' | false;
+  /** `'auto'`: Secure when the request came over HTTPS (`req.secure`; set express's `trust proxy` behind a proxy). @default true */
+  secure?: boolean | 'auto';
+  /** @default true */
+  httpOnly?: boolean;
+  /** CHIPS: keyed to the top-level site. Requires `secure: true`. @default false */
+  partitioned?: boolean;
+  /** Chrome's Priority attribute. @default unset */
+  priority?: 'low' | 'medium' | 'high';
+}
+
+/** A backend instance, or a `SessionBackend` class resolved from the typedi container. */
+export type BackendOption = SessionBackend | (abstract new (...args: never[]) => SessionBackend);
+
+/** Options of `configureSessions()`. Every one is optional except `secretKey` for cookie backends. */
+export interface SessionOptions {
+  /** Signing secret(s), at least 32 characters each: the first signs, every entry verifies (rotation). */
+  secretKey?: string | readonly string[];
+  /** Where sessions are stored. @default a `CookieBackend` built from `secretKey` */
+  backend?: BackendOption;
+  /** `true`: load the session before every handler; or path prefixes (segment-wise) and RegExps to load it for. @default false */
+  autoload?: boolean | ReadonlyArray<string | RegExp>;
+  /**
+   * Session lifetime in seconds (at most 400 days, browsers' cap). `0`: a browser-session cookie without Max-Age,
+   * still expired on the server after {@link BROWSER_SESSION_LIFETIME} seconds.
+   * @default 1209600 (14 days)
+   */
+  lifetime?: number;
+  /** Extend the lifetime on every request that loads the session. @default false */
+  rolling?: boolean;
+  /** The session cookie's attributes. */
+  cookie?: SessionCookieOptions;
+  /** Also commit the changes of requests that end in a 5xx. @default false (4xx responses always commit) */
+  commitOnServerError?: boolean;
+  /** Called when a commit fails after the handler finished (the client already gets the error status). */
+  onError?: (error: Error, request: Request) => void;
+  /** Clock in milliseconds since the epoch; replace it in tests to move time. @default Date.now */
+  clock?: () => number;
+}
+
+/** Default `lifetime`: 14 days, in seconds. */
+export const DEFAULT_LIFETIME = 14 * 24 * 3600;
+/** Server-side lifetime of a browser-session cookie (`lifetime: 0`), in seconds: one day. */
+export const BROWSER_SESSION_LIFETIME = 24 * 3600;
+/** Browsers cap cookie lifetimes at 400 days (RFC 6265bis). */
+const MAX_LIFETIME = 400 * 24 * 3600;
+
+/** The checked, defaulted, frozen options the middleware works with. */
+export interface SessionConfig {
+  readonly backend: SessionBackend;
+  /** Whether this request loads its session before the handler. */
+  readonly autoload: (request: Request) => boolean;
+  /** Cookie Max-Age in seconds; 0 for a browser-session cookie. */
+  readonly lifetime: number;
+  /** How long a session lives on the server, in seconds (>= 1). */
+  readonly serverLifetime: number;
+  readonly rolling: boolean;
+  readonly commitOnServerError: boolean;
+  readonly cookie: CookieSettings;
+  readonly setCookie: SetCookieWriter;
+  /** Unix seconds. */
+  readonly now: () => number;
+  readonly onError: ((error: Error, request: Request) => void) | undefined;
+}
+
+/** The typedi token under which `configureSessions()` registers the {@link SessionConfig}. */
+export const SESSION_CONFIG = new Token<SessionConfig>('routing-controllers-sessions: call configureSessions() at start-up');
+
+const KNOWN_OPTIONS = new Set([
+  'secretKey',
+  'backend',
+  'autoload',
+  'lifetime',
+  'rolling',
+  'cookie',
+  'commitOnServerError',
+  'onError',
+  'clock',
+]);
+const KNOWN_COOKIE_OPTIONS = new Set(['name', 'path', 'domain', 'sameSite', 'secure', 'httpOnly', 'partitioned', 'priority']);
+const SAME_SITE = new Set(['lax', 'strict', 'none', false]);
+const PRIORITY = new Set(['low', 'medium', 'high', undefined]);
+/** A path of visible ASCII without `;` (which would end the attribute) that starts with `/`. */
+const COOKIE_PATH = /^\/[\x21-\x3A\x3C-\x7E]*$/;
+/** A host name: letters, digits, dots and hyphens, optionally with a leading dot. */
+const COOKIE_DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** Resolves a backend class to an instance; typedi's `Container.get` in practice. */
+export type BackendResolver = (backendClass: Function) => unknown;
+
+/**
+ * Checks `options`, applies the defaults and returns the frozen configuration.
+ *
+ * @throws SessionError with code `INVALID_OPTION`, naming the option (never echoing a secret).
+ */
+export function resolveSessionOptions(options: SessionOptions, resolveClass: BackendResolver): SessionConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw invalid('options', 'expected an object such as `{ secretKey: process.env.SESSION_SECRET }`');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw invalid(key, `unknown option; the options are ${[...KNOWN_OPTIONS].join(', ')}`);
+  }
+  const lifetime = options.lifetime ?? DEFAULT_LIFETIME;
+  if (!Number.isInteger(lifetime) || lifetime < 0 || lifetime > MAX_LIFETIME) {
+    throw invalid('lifetime', `expected whole seconds from 0 (browser-session cookie) to ${MAX_LIFETIME} (400 days)`);
+  }
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') throw invalid('clock', 'expected a function returning milliseconds since the epoch');
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw invalid('onError', 'expected a function');
+  const cookie = resolveCookie(options.cookie ?? {});
+
+  return Object.freeze({
+    backend: resolveBackend(options, resolveClass),
+    autoload: resolveAutoload(options.autoload ?? false),
+    lifetime,
+    serverLifetime: lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME,
+    rolling: checkBoolean('rolling', options.rolling, false),
+    commitOnServerError: checkBoolean('commitOnServerError', options.commitOnServerError, false),
+    cookie,
+    setCookie: new SetCookieWriter(cookie),
+    now: () => Math.floor(clock() / 1000),
+    onError: options.onError,
+  });
+}
+
+function resolveBackend(options: SessionOptions, resolveClass: BackendResolver): SessionBackend {
+  const { backend, secretKey } = options;
+  const secrets = secretKey === undefined ? undefined : checkSecrets(secretKey);
+  if (typeof secrets === 'string') throw invalid('secretKey', secrets);
+
+  const cookieBacked = backend === undefined || (typeof backend === 'function' && isCookieBackendClass(backend));
+  if (cookieBacked) {
+    if (secrets === undefined) {
+      throw invalid('secretKey', 'required for the cookie backend (the default); pass `secretKey: process.env.SESSION_SECRET`');
+    }
+    const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend;
+    return new CookieClass({ secretKey: secrets });
+  }
+  if (typeof backend === 'function') {
+    let instance: unknown;
+    try {
+      instance = resolveClass(backend);
+    } catch (error) {
+      throw new SessionError(
+        'INVALID_OPTION',
+        `Invalid session option \`backend\`: ${backend.name || 'the class'} could not be resolved from the container; ` +
+          'decorate it with @Service() or register an instance with Container.set()',
+        { cause: error },
+      );
+    }
+    if (!isSessionBackend(instance)) throw invalid('backend', `${backend.name} does not extend SessionBackend`);
+    return instance;
+  }
+  if (!isSessionBackend(backend)) {
+    throw invalid('backend', 'expected a SessionBackend instance or class (with read, write, remove and exists)');
+  }
+  return backend;
+}
+
+function isCookieBackendClass(backendClass: Function): boolean {
+  return backendClass === CookieBackend || backendClass.prototype instanceof CookieBackend;
+}
+
+function resolveAutoload(autoload: unknown): (request: Request) => boolean {
+  if (autoload === true) return () => true;
+  if (autoload === false) return () => false;
+  if (!Array.isArray(autoload)) throw invalid('autoload', 'expected true, false, or a list of path prefixes and RegExps');
+  const prefixes: string[] = [];
+  const patterns: RegExp[] = [];
+  for (const entry of autoload as unknown[]) {
+    if (entry instanceof RegExp) patterns.push(entry);
+    else if (typeof entry === 'string' && entry.startsWith('/')) prefixes.push(entry);
+    else throw invalid('autoload', 'every entry must be a RegExp or a path prefix starting with "/"');
+  }
+  return request => {
+    const path = requestPath(request);
+    return prefixes.some(prefix => isUnderPath(path, prefix)) || patterns.some(pattern => testPattern(pattern, path));
+  };
+}
+
+/** A global or sticky RegExp keeps state between calls; reset it so every request is judged alike. */
+function testPattern(pattern: RegExp, path: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(path);
+}
+
+function resolveCookie(cookie: SessionCookieOptions): CookieSettings {
+  if (typeof cookie !== 'object' || cookie === null) throw invalid('cookie', 'expected an object');
+  for (const key of Object.keys(cookie)) {
+    if (!KNOWN_COOKIE_OPTIONS.has(key)) {
+      throw invalid(`cookie.${key}`, `unknown cookie option; they are ${[...KNOWN_COOKIE_OPTIONS].join(', ')}`);
+    }
+  }
+  const name = cookie.name ?? 'session';
+  if (typeof name !== 'string' || !isCookieName(name)) {
+    throw invalid('cookie.name', 'expected a cookie name: letters, digits and !#$%&\'*+-.^_`|~ only');
+  }
+  const path = cookie.path ?? '/';
+  if (typeof path !== 'string' || !COOKIE_PATH.test(path)) {
+    throw invalid('cookie.path', 'expected a path starting with "/" without ";", spaces or control characters');
+  }
+  const domain = cookie.domain;
+  if (domain !== undefined && (typeof domain !== 'string' || !COOKIE_DOMAIN.test(domain))) {
+    throw invalid('cookie.domain', 'expected a host name such as "example.com"');
+  }
+  const sameSite = cookie.sameSite ?? 'lax';
+  if (!SAME_SITE.has(sameSite)) throw invalid('cookie.sameSite', "expected 'lax', 'strict', 'none' or false");
+  const secure = cookie.secure ?? true;
+  if (secure !== true && secure !== false && secure !== 'auto') throw invalid('cookie.secure', "expected true, false or 'auto'");
+  const partitioned = checkBoolean('cookie.partitioned', cookie.partitioned, false);
+  const priority = cookie.priority;
+  if (!PRIORITY.has(priority)) throw invalid('cookie.priority', "expected 'low', 'medium' or 'high'");
+
+  if (sameSite === 'none' && secure !== true) {
+    throw invalid('cookie.sameSite', "'none' requires `cookie.secure: true`: browsers reject SameSite=None cookies without Secure");
+  }
+  if (partitioned && secure !== true) throw invalid('cookie.partitioned', 'requires `cookie.secure: true`');
+  if (name.startsWith('__Secure-') && secure !== true) {
+    throw invalid('cookie.name', 'a "__Secure-" cookie requires `cookie.secure: true`');
+  }
+  if (name.startsWith('__Host-') && (secure !== true || path !== '/' || domain !== undefined)) {
+    throw invalid('cookie.name', 'a "__Host-" cookie requires `cookie.secure: true`, `cookie.path: "/"` and no `cookie.domain`');
+  }
+  return Object.freeze({
+    name,
+    path,
+    domain,
+    sameSite,
+    secure,
+    httpOnly: checkBoolean('cookie.httpOnly', cookie.httpOnly, true),
+    partitioned,
+    priority,
+  });
+}
+
+function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(option, 'expected true or false');
+  return value;
+}
+
+function invalid(option: string, message: string): SessionError {
+  return new SessionError('INVALID_OPTION', `Invalid session option \`${option}\`: ${message}`);
+}

@@ -1,0 +1,47 @@
+/** The shapes of session data, for backends and for handlers. */
+
+/** A session record as backends store it: a JSON-serialisable object. */
+export type SessionData = Record<string, unknown>;
+
+/**
+ * Declares the fields your sessions hold, so that `req.session.userId` is typed. Augment it once:
+ *
+ * @example
+ * declare module 'routing-controllers-sessions' {
+ *   interface SessionFields { userId?: number; cart?: string[] }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface SessionFields {}
+
+/** The members every session has besides its data. Their names are reserved: data cannot use them. */
+export interface SessionMembers {
+  /** Reads the session from the backend; later calls do nothing. Rejects with `SessionBackendError` (503). */
+  load(): Promise<void>;
+  /** Whether `load()` has completed. */
+  readonly isLoaded: boolean;
+  /** The id in the cookie, once the backend knows it (for `CookieBackend`, the signed cookie value). */
+  readonly id: string | undefined;
+  /** Moves the data to a new id and removes the old record; do it on login (session fixation). */
+  regenerate(): Promise<void>;
+  /** Removes the data and the record; the cookie is cleared if the request carried one. */
+  destroy(): Promise<void>;
+}
+
+/** Names that data keys cannot take: the members above, the metadata key, and keys JavaScript gives meaning to. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  'load',
+  'isLoaded',
+  'id',
+  'regenerate',
+  'destroy',
+  'then',
+  '__proto__',
+  '__session',
+]);
+
+/** Where a record keeps the library's metadata; user data can neither read nor write it. */
+export const METADATA_KEY = '__session';
+
+/** `req.session`: your data as plain properties, plus the {@link SessionMembers}. */
+export type Session<T extends object = SessionFields> = T & { [key: string]: unknown } & SessionMembers;
