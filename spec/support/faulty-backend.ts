@@ -1,0 +1,61 @@
+/**
+ * A fault-injecting wrapper around a real backend: delays calls, makes chosen operations fail, and records every
+ * call, so specs can assert what reached the store (and what did not).
+ */
+import { BackendContext, InMemoryBackend, SessionBackend, type SessionData } from '../../src';
+
+export type Operation = 'read' | 'write' | 'remove' | 'exists';
+
+export interface RecordedCall {
+  operation: Operation;
+  sessionId: string | undefined;
+  data?: SessionData;
+  ttl?: number;
+}
+
+export class FaultyBackend extends SessionBackend {
+  /** Every call, in order. */
+  readonly calls: RecordedCall[] = [];
+  /** Operations that throw until removed from the set. */
+  readonly failing = new Set<Operation>();
+  /** Milliseconds each call waits before it runs. */
+  delayMs = 0;
+
+  constructor(readonly inner: SessionBackend = new InMemoryBackend()) {
+    super();
+  }
+
+  count(operation: Operation): number {
+    return this.calls.filter(call => call.operation === operation).length;
+  }
+
+  async read(sessionId: string, ctx?: BackendContext) {
+    await this.enter({ operation: 'read', sessionId });
+    return this.inner.read(sessionId, ctx);
+  }
+
+  async write(data: SessionData, sessionId?: string, ctx?: BackendContext) {
+    await this.enter({ operation: 'write', sessionId, data: structuredClone(data), ttl: ctx?.ttl });
+    return this.inner.write(data, sessionId, ctx);
+  }
+
+  async remove(sessionId: string, ctx?: BackendContext) {
+    await this.enter({ operation: 'remove', sessionId });
+    return this.inner.remove(sessionId, ctx);
+  }
+
+  async exists(sessionId: string, ctx?: BackendContext) {
+    await this.enter({ operation: 'exists', sessionId });
+    return this.inner.exists(sessionId, ctx);
+  }
+
+  override generateId(): string {
+    return this.inner.generateId();
+  }
+
+  private async enter(call: RecordedCall): Promise<void> {
+    this.calls.push(call);
+    if (this.delayMs > 0) await new Promise(resolve => setTimeout(resolve, this.delayMs));
+    if (this.failing.has(call.operation)) throw new Error(`injected ${call.operation} failure`);
+  }
+}
