@@ -1,10 +1,18 @@
 /**
- * `configureSessions()`: checks the options once, at start-up, and registers the result in a typedi container,
+ * `configureSessions()`: checks the options once, at start-up, and hands the result to the typedi container,
  * where `SessionMiddleware` finds it.
  */
-import { Container, ContainerInstance } from 'typedi';
-import { SessionMiddleware } from './middleware';
-import { SESSION_CONFIG, SessionConfig, SessionOptions, resolveSessionOptions } from './options';
+import { Container, ContainerInstance, Service } from 'typedi';
+import { SessionConfig, SessionOptions, resolveSessionOptions } from './options';
+
+/**
+ * The configuration slot of one typedi container. Middleware instances keep the slot, not its content, so a
+ * later `configureSessions()` reaches instances that already exist (subclasses included).
+ */
+@Service()
+export class SessionSettings {
+  config: SessionConfig | undefined;
+}
 
 /**
  * Checks `options` and registers them for `SessionMiddleware` in `container` (typedi's global `Container` by
@@ -21,8 +29,6 @@ export function configureSessions(
 ): SessionConfig {
   const target: ContainerInstance = container === Container ? Container.of() : (container as ContainerInstance);
   const config = resolveSessionOptions(options, backendClass => target.get(backendClass));
-  target.set(SESSION_CONFIG, config);
-  // Drops a middleware instance built from an earlier configuration; the next request builds a new one.
-  target.set({ id: SessionMiddleware, type: SessionMiddleware });
+  target.get(SessionSettings).config = config;
   return config;
 }

@@ -4,9 +4,9 @@
 import './session/request-augmentation';
 
 // Wiring
-export { configureSessions } from './configure';
+export { configureSessions, SessionSettings } from './configure';
 export { SessionMiddleware } from './middleware';
-export { SESSION_CONFIG, DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
+export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';
 
 // The session

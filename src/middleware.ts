@@ -4,9 +4,9 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressMiddlewareInterface } from 'routing-controllers';
-import { Container, Inject, Service } from 'typedi';
+import { Container, Service } from 'typedi';
+import { SessionSettings } from './configure';
 import { SessionError } from './errors';
-import { SESSION_CONFIG, SessionConfig } from './options';
 import { SessionState } from './session/session';
 
 const STATE = Symbol('routing-controllers-sessions state');
@@ -31,26 +31,25 @@ type SessionRequest = Request & { [STATE]?: SessionState };
  */
 @Service()
 export class SessionMiddleware implements ExpressMiddlewareInterface {
-  private readonly config: SessionConfig;
+  private readonly settings: SessionSettings;
 
-  constructor(@Inject(SESSION_CONFIG) config?: SessionConfig) {
-    this.config = config ?? configFromGlobalContainer();
+  /** typedi injects the container's settings; without typedi, the global container's are used. */
+  constructor(settings?: SessionSettings) {
+    this.settings = settings ?? Container.get(SessionSettings);
   }
 
   /** Not async: express 5 would also handle a returned promise, and `next` must run once. */
   use(request: Request, response: Response, next: NextFunction): void {
+    const config = this.settings.config;
+    if (config === undefined) {
+      return next(new SessionError('NOT_CONFIGURED', 'Sessions are not configured: call configureSessions({ secretKey, ... }) at start-up'));
+    }
     const req = request as SessionRequest;
-    if (req[STATE]?.config === this.config) return next();
-    const state = new SessionState(this.config, req, response);
+    if (req[STATE]?.config === config) return next();
+    const state = new SessionState(config, req, response);
     req[STATE] = state;
     req.session = state.session;
-    if (this.config.autoload(req)) state.load().then(() => next(), next);
+    if (config.autoload(req)) state.load().then(() => next(), next);
     else next();
   }
-}
-
-/** Without typedi (routing-controllers' default container), the configuration comes from the global container. */
-function configFromGlobalContainer(): SessionConfig {
-  if (Container.has(SESSION_CONFIG)) return Container.get(SESSION_CONFIG);
-  throw new SessionError('NOT_CONFIGURED', 'Sessions are not configured: call configureSessions({ secretKey, ... }) at start-up');
 }

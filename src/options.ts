@@ -3,7 +3,6 @@
  * into the frozen {@link SessionConfig} the middleware reads on every request.
  */
 import type { Request } from 'express';
-import { Token } from 'typedi';
 import { CookieBackend } from './backends/cookie';
 import { SessionBackend, isSessionBackend } from './backends/backend';
 import { SessionError } from './errors';
@@ -89,9 +88,6 @@ export interface SessionConfig {
   readonly now: () => number;
   readonly onError: ((error: Error, request: Request) => void) | undefined;
 }
-
-/** The typedi token under which `configureSessions()` registers the {@link SessionConfig}. */
-export const SESSION_CONFIG = new Token<SessionConfig>('routing-controllers-sessions: call configureSessions() at start-up');
 
 const KNOWN_OPTIONS = new Set([
   'secretKey',

@@ -18,10 +18,14 @@ export interface AppOptions extends Omit<RoutingControllersOptions, 'controllers
 export function createApp(controllers: Function[], sessionOptions: SessionOptions = {}, options: AppOptions = {}): Express {
   configureSessions({ secretKey: SECRET, ...sessionOptions });
   const { express: major = 5, ...routing } = options;
-  const settings: RoutingControllersOptions = { controllers, middlewares: [], interceptors: [], ...routing };
+  // An empty list would make routing-controllers install every @Middleware class it knows of, globally.
+  const settings: RoutingControllersOptions = { controllers, middlewares: [NoGlobals], interceptors: [NoGlobals], ...routing };
   // routing-controllers requires its own express (4.x) for createExpressServer.
   return major === 4 ? (createExpressServer(settings) as Express) : (useExpressServer(express5(), settings) as Express);
 }
+
+/** Not a middleware: stands in the lists so that only the classes a spec names are installed. */
+class NoGlobals {}
 
 /** Both express majors, for specs that must hold on each. */
 export const EXPRESS_MAJORS: readonly ExpressMajor[] = [5, 4];
