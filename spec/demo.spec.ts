@@ -1,0 +1,36 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { createDemoApp } from '../demo/app';
+import { SECRET } from './support/app';
+import { sessionCookie } from './support/cookies';
+
+describe('the demo', () => {
+  it('serves its page', async () => {
+    const res = await request(createDemoApp(SECRET)).get('/').expect(200);
+    expect(res.headers['content-type']).to.match(/^text\/html/);
+    expect(res.text).to.include('Sessions demo');
+  });
+
+  it('logs in, fills a cart, and logs out, all in the cookie', async () => {
+    const app = createDemoApp(SECRET);
+    let cookie = '';
+    const send = async (method: 'get' | 'post' | 'delete', path: string, body?: object) => {
+      const res = await request(app)[method](path).set('Cookie', cookie).send(body);
+      const sent = sessionCookie(res);
+      if (sent) cookie = sent.value ? `session=${sent.value}` : '';
+      return res;
+    };
+
+    expect((await send('get', '/api/me')).body).to.deep.equal({ user: null, visits: 1 });
+    const anonymous = cookie;
+    expect((await send('post', '/api/login', { name: 'Ada' })).body).to.deep.equal({ user: 'Ada' });
+    expect(cookie).to.not.equal(anonymous);
+    expect((await send('post', '/api/cart', { item: 'tea' })).body).to.deep.equal({ items: ['tea'] });
+    expect((await send('post', '/api/cart', { item: '' })).status).to.equal(400);
+    expect((await send('get', '/api/cart')).body).to.deep.equal({ items: ['tea'] });
+    expect((await send('get', '/api/me')).body).to.deep.equal({ user: 'Ada', visits: 2 });
+    expect((await send('post', '/api/logout')).body).to.deep.equal({ goodbye: 'Ada' });
+    expect(cookie).to.equal('');
+    expect((await send('post', '/api/logout')).status).to.equal(400);
+  });
+});
