@@ -29,6 +29,7 @@ const PURPOSE = 'routing-controllers-sessions/cookie-backend/v1';
 const CLOCK_SKEW = 60;
 const DEFAULT_MAX_AGE = 14 * 24 * 3600;
 const TIMESTAMP = /^[0-9]{1,12}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Keeps the session in a signed cookie: no server state, nothing to install. The default backend.
@@ -87,7 +88,8 @@ export class CookieBackend extends SessionBackend {
     const signed = value.slice(0, lastDot);
     const payload = value.slice(0, firstDot);
     const timestamp = value.slice(firstDot + 1, lastDot);
-    if (!TIMESTAMP.test(timestamp)) return undefined;
+    // Node's base64url decoder skips foreign characters; anything but the exact alphabet is not our value.
+    if (!TIMESTAMP.test(timestamp) || !BASE64URL.test(payload)) return undefined;
 
     const keyIndex = this.signer.verify(signed, value.slice(lastDot + 1));
     if (keyIndex === -1) return undefined;

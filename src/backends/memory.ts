@@ -43,7 +43,7 @@ export class InMemoryBackend extends SessionBackend {
 
   constructor(options: InMemoryBackendOptions = {}) {
     super();
-    const maxEntries = options.maxEntries ?? 100_000;
+    const maxEntries = options.maxEntries === undefined ? 100_000 : options.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new SessionError('INVALID_OPTION', 'Invalid InMemoryBackend option `maxEntries`: expected a whole number >= 1');
     }

@@ -26,7 +26,8 @@ type WireMethod = 'writeHead' | 'flushHeaders' | 'write' | 'end';
 type HeaderMethod = 'setHeader' | 'removeHeader' | 'appendHeader';
 type AnyFunction = (...args: unknown[]) => unknown;
 
-const holds = new WeakMap<ServerResponse, ResponseHold>();
+const HOLD = Symbol('routing-controllers-sessions hold');
+type HeldResponse = ServerResponse & { [HOLD]?: ResponseHold };
 
 /**
  * True once the response has started from the application's point of view, even while this library still holds
@@ -37,12 +38,13 @@ const holds = new WeakMap<ServerResponse, ResponseHold>();
  * app.use((err, req, res, next) => { if (responseStarted(res)) return; res.status(500).json({ message: 'oops' }); });
  */
 export function responseStarted(res: ServerResponse): boolean {
-  return res.headersSent || holds.get(res)?.started === true;
+  return res.headersSent || (res as HeldResponse)[HOLD]?.started === true;
 }
 
 /** Installs the hold on `res`; `commit` runs once, when the response starts. */
 export function holdResponse(res: ServerResponse, commit: CommitFunction, onFailure: FailureHandler): void {
-  if (!holds.has(res)) holds.set(res, new ResponseHold(res, commit, onFailure));
+  const held = res as HeldResponse;
+  held[HOLD] ??= new ResponseHold(res, commit, onFailure);
 }
 
 class ResponseHold {
@@ -97,7 +99,10 @@ class ResponseHold {
     this.started = true;
     this.statusCode = method === 'writeHead' ? Number(args[0]) : this.res.statusCode;
     this.statusMessage = this.res.statusMessage;
-    Promise.all([this.commit(this.statusCode), twoTurns()]).then(
+    // An error response is followed by routing-controllers' next(err): let express's final handler run (and be
+    // ignored) while the response is still held, or it destroys the keep-alive socket.
+    const commit = this.commit(this.statusCode);
+    Promise.all([commit, this.statusCode >= 400 ? twoTurns() : undefined]).then(
       ([cookie]) => this.replay(cookie),
       error => this.fail(error),
     );

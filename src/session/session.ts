@@ -49,6 +49,8 @@ export class SessionState implements ProxyHandler<SessionData> {
   private metadata: SessionMetadata = { created: 0, expires: 0 };
   /** The record the request's cookie pointed to is gone (destroyed, regenerated, expired): clear that cookie. */
   private cookieEnded = false;
+  /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
+  private regenerated = false;
   private members: { load(): Promise<void>; regenerate(): Promise<void>; destroy(): Promise<void> } | undefined;
 
   constructor(
@@ -139,6 +141,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     await this.load();
     await this.removeStored();
     this.sessionId = newSessionId(this.config.backend);
+    this.regenerated = true;
   }
 
   async destroy(): Promise<void> {
@@ -211,7 +214,8 @@ export class SessionState implements ProxyHandler<SessionData> {
     this.ctx.ttl = expires - now;
     const id = await this.call('write', () => config.backend.write(record, this.sessionId, this.ctx));
     this.checkCookieValue(id);
-    const cookieChanged = id !== this.requestCookie || (config.lifetime > 0 && expires !== this.metadata.expires);
+    const cookieChanged =
+      id !== this.requestCookie || this.regenerated || (config.lifetime > 0 && expires !== this.metadata.expires);
     this.sessionId = id;
     this.stored = true;
     this.baseline = text;
@@ -244,19 +248,19 @@ export class SessionState implements ProxyHandler<SessionData> {
   }
 
   private checkCookieValue(id: unknown): asserts id is string {
+    const size = typeof id === 'string' ? this.config.cookie.name.length + 1 + id.length : 0;
+    if (size > MAX_COOKIE_BYTES) {
+      throw new SessionError(
+        'COOKIE_TOO_LARGE',
+        `The session cookie would be ${size} bytes, but browsers keep at most ${MAX_COOKIE_BYTES}: ` +
+          'store less in the session, or use a server-side backend such as InMemoryBackend',
+      );
+    }
     if (typeof id !== 'string' || !isCookieValue(id)) {
       throw new SessionError(
         'INVALID_SESSION_ID',
         'The backend returned a session id that cannot be a cookie value: expected 1 to 4096 RFC 6265 cookie-octets ' +
           '(letters, digits and most punctuation; no spaces, commas, semicolons, quotes or backslashes)',
-      );
-    }
-    const size = this.config.cookie.name.length + 1 + id.length;
-    if (size > MAX_COOKIE_BYTES) {
-      throw new SessionError(
-        'COOKIE_TOO_LARGE',
-        `The session cookie would be ${size} bytes, but browsers keep at most ${MAX_COOKIE_BYTES}: ` +
-          'store less in the session, or use a server-side backend such as InMemoryBackend or RedisBackend',
       );
     }
   }

@@ -1,0 +1,49 @@
+/** Runs the backend conformance suite for the built-in backends and for a user's README-style backend. */
+import { expect } from 'chai';
+import type { Request } from 'express';
+import { Get, JsonController, Req, UseBefore } from 'routing-controllers';
+import request from 'supertest';
+import { Container, Service } from 'typedi';
+import { CookieBackend, InMemoryBackend, SessionMiddleware } from '../../src';
+import { SECRET, createApp } from '../support/app';
+import { cookieHeader, sessionCookie } from '../support/cookies';
+import { MapBackend } from '../support/map-backend';
+import { describeBackendConformance } from './backend-conformance';
+
+describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true });
+
+describeBackendConformance('CookieBackend', () => new CookieBackend({ secretKey: SECRET }), {
+  revocable: false,
+  serverSideIds: false,
+  // The signature's age is bounded by maxAge (or ctx.lifetime), not by ctx.ttl; the middleware ends the session
+  // from the expiry kept in the signed data.
+  honoursTtl: false,
+});
+
+describeBackendConformance('a custom backend with only the four methods (MapBackend)', () => new MapBackend(), {
+  revocable: true,
+  copiesData: false,
+  honoursTtl: false,
+});
+
+@JsonController('/builtin')
+@UseBefore(SessionMiddleware)
+@Service()
+class CounterController {
+  @Get('/count')
+  async count(@Req() req: Request) {
+    await req.session.load();
+    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
+    return { count: req.session.count };
+  }
+}
+
+describe('a custom backend given as a class', () => {
+  it('is resolved from the container and keeps the session', async () => {
+    const app = createApp([CounterController], { backend: MapBackend });
+    const first = await request(app).get('/builtin/count').expect(200);
+    const second = await request(app).get('/builtin/count').set('Cookie', cookieHeader(first)).expect(200);
+    expect(second.body).to.deep.equal({ count: 2 });
+    expect(await Container.get(MapBackend).exists(sessionCookie(first)!.value), 'the record in the container\'s instance').to.equal(true);
+  });
+});
