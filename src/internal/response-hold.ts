@@ -99,10 +99,14 @@ class ResponseHold {
     this.started = true;
     this.statusCode = method === 'writeHead' ? Number(args[0]) : this.res.statusCode;
     this.statusMessage = this.res.statusMessage;
-    // An error response is followed by routing-controllers' next(err): let express's final handler run (and be
-    // ignored) while the response is still held, or it destroys the keep-alive socket.
-    const commit = this.commit(this.statusCode);
-    Promise.all([commit, this.statusCode >= 400 ? twoTurns() : undefined]).then(
+    // A stream in progress has, as far as the app knows, sent its headers: express's final handler, reached through
+    // routing-controllers' next(), must leave it alone. A response the app has ended reports false until it is
+    // really sent, so that the final handler's error path does not destroy the keep-alive socket (see above).
+    Object.defineProperty(this.res, 'headersSent', {
+      configurable: true,
+      get: () => (this.res as unknown as { _header: unknown })._header != null || !this.ended,
+    });
+    Promise.all([this.commit(this.statusCode), twoTurns()]).then(
       ([cookie]) => this.replay(cookie),
       error => this.fail(error),
     );
