@@ -180,7 +180,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     } else {
       this.metadata = this.freshMetadata(now);
     }
-    holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
+    if (!process.env.NO_HOLD) holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
     this.loaded = true;
   }
 
