@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: throughput of session routes as a ratio to a bare routing-controllers route, measured side by
+ * side (alternating runs against servers in their own processes, loaded over loopback with autocannon).
+ *
+ * Targets: untouched session >= 0.98, counter on InMemoryBackend >= 0.90, on CookieBackend >= 0.88.
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+interface Case {
+  name: string;
+  /** The backend of this case's server; every case gets a server process of its own. */
+  server: 'memory' | 'cookie';
+  path: string;
+  target?: number;
+  /** Send a session cookie obtained by one warm-up request. */
+  withSession?: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'bare routing-controllers', server: 'cookie', path: '/bare/hello' },
+  { name: 'session middleware, never loaded', server: 'cookie', path: '/session/hello', target: 0.98 },
+  { name: 'counter, InMemoryBackend', server: 'memory', path: '/session/counter', target: 0.9, withSession: true },
+  { name: 'counter, CookieBackend', server: 'cookie', path: '/session/counter', target: 0.88, withSession: true },
+];
+
+const ROOT = join(__dirname, '..');
+
+/** Servers run compiled JavaScript, as users run them: ts-node alone loads `domain`, which slows every emit. */
+function build(): string {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+  return join(ROOT, '.bench-build', 'bench', 'server.js');
+}
+
+async function startServer(script: string, scenario: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [script, scenario], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, port: Number(chunk.toString().trim()) };
+}
+
+async function sessionCookie(port: number, path: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0];
+}
+
+async function serverCpu(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/__cpu`);
+  return ((await res.json()) as { micros: number }).micros;
+}
+
+/** Requests per second, and the server's CPU microseconds per request. */
+async function measure(port: number, test: Case, duration = DURATION): Promise<{ rate: number; cpu: number }> {
+  const headers: Record<string, string> = {};
+  if (test.withSession) headers.cookie = await sessionCookie(port, test.path);
+  const before = await serverCpu(port);
+  const result = await autocannon({ url: `http://127.0.0.1:${port}${test.path}`, connections: 16, duration, headers });
+  const cpu = (await serverCpu(port)) - before;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${test.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rate: result.requests.average, cpu: cpu / result.requests.total };
+}
+
+async function main(): Promise<void> {
+  const script = build();
+  // One process per case: a process that serves one kind of request only, like the bare app it is compared with.
+  const servers = await Promise.all(CASES.map(test => startServer(script, test.server)));
+  try {
+    // Warm-up: let the JIT settle before anything counts.
+    for (const [i, test] of CASES.entries()) await measure(servers[i].port, test, 2);
+    const rates = new Map<string, number>();
+    const cpus = new Map<string, number>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, test] of CASES.entries()) {
+        const { rate, cpu } = await measure(servers[i].port, test);
+        rates.set(test.name, (rates.get(test.name) ?? 0) + rate / ROUNDS);
+        cpus.set(test.name, (cpus.get(test.name) ?? 0) + cpu / ROUNDS);
+      }
+    }
+    const bare = rates.get(CASES[0].name)!;
+    const bareCpu = cpus.get(CASES[0].name)!;
+    console.log(`${ROUNDS} rounds of ${DURATION} s after a warm-up, 16 connections, cases alternating, one server process each\n`);
+    console.log('case'.padEnd(36) + 'req/s'.padStart(8) + 'ratio'.padStart(8) + 'CPU µs/req'.padStart(12) + 'CPU ratio'.padStart(11) + 'target'.padStart(8));
+    for (const test of CASES) {
+      const ratio = rates.get(test.name)! / bare;
+      const cpu = cpus.get(test.name)!;
+      const verdict = test.target === undefined ? '' : ratio >= test.target ? '  ok' : '  below';
+      console.log(
+        test.name.padEnd(36) +
+          rates.get(test.name)!.toFixed(0).padStart(8) +
+          ratio.toFixed(3).padStart(8) +
+          cpu.toFixed(1).padStart(12) +
+          (bareCpu / cpu).toFixed(3).padStart(11) +
+          (test.target?.toFixed(2) ?? '').padStart(8) +
+          verdict,
+      );
+    }
+    console.log('\nCPU ratio: bare CPU per request / this case\'s, the throughput ratio of a CPU-bound server.');
+  } finally {
+    for (const { child } of servers) child.kill();
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,65 @@
+/**
+ * One benchmark server, in its own process: `ts-node bench/server.ts <scenario>` listens on a free loopback port and
+ * prints it. Scenarios share one controller so that only the session work differs.
+ */
+import 'reflect-metadata';
+import express, { type Request } from 'express';
+import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer } from 'routing-controllers';
+import { Container, Service } from 'typedi';
+import { CookieBackend, InMemoryBackend, SessionMiddleware, configureSessions } from '../src';
+
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+@JsonController('/bare')
+@Service()
+class BareController {
+  @Get('/hello')
+  hello() {
+    return { hello: 'world' };
+  }
+}
+
+@JsonController('/session')
+@UseBefore(SessionMiddleware)
+@Service()
+class SessionController {
+  @Get('/hello')
+  hello() {
+    return { hello: 'world' };
+  }
+
+  @Get('/read')
+  async read(@Req() req: Request) {
+    await req.session.load();
+    return { count: req.session.count ?? 0 };
+  }
+
+  @Get('/counter')
+  async counter(@Req() req: Request) {
+    await req.session.load();
+    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
+    return { count: req.session.count };
+  }
+}
+
+const scenario = process.argv[2];
+useContainer(Container);
+const backend = scenario === 'memory' ? new InMemoryBackend() : new CookieBackend({ secretKey: SECRET });
+configureSessions({ secretKey: SECRET, backend, cookie: { secure: false } });
+const app = useExpressServer(express(), {
+  controllers: [BareController, SessionController],
+  middlewares: [class NoGlobals {}],
+  interceptors: [class NoGlobals {}],
+}) as express.Express;
+app.set('etag', false);
+// The server's own CPU time, read by the runner around each measurement (CPU per request does not depend on how
+// fast the load generator is).
+app.get('/__cpu', (_req, res) => {
+  const { user, system } = process.cpuUsage();
+  res.json({ micros: user + system });
+});
+const server = app.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+});
+process.on('SIGINT', () => process.exit(0));
