@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface Case {
   name: string;
@@ -18,13 +18,14 @@ interface Case {
   server: 'memory' | 'cookie';
   path: string;
   target?: number;
-  /** Send a session cookie obtained by one warm-up request. */
+  /** Send a session cookie, obtained from the counter route first. */
   withSession?: boolean;
 }
 
 const CASES: Case[] = [
   { name: 'bare routing-controllers', server: 'cookie', path: '/bare/hello' },
-  { name: 'session middleware, never loaded', server: 'cookie', path: '/session/hello', target: 0.98 },
+  { name: 'a class middleware doing nothing', server: 'cookie', path: '/noop/hello' },
+  { name: 'session middleware, never loaded', server: 'cookie', path: '/session/hello', target: 0.98, withSession: true },
   { name: 'counter, InMemoryBackend', server: 'memory', path: '/session/counter', target: 0.9, withSession: true },
   { name: 'counter, CookieBackend', server: 'cookie', path: '/session/counter', target: 0.88, withSession: true },
 ];
@@ -58,7 +59,7 @@ async function serverCpu(port: number): Promise<number> {
 /** Requests per second, and the server's CPU microseconds per request. */
 async function measure(port: number, test: Case, duration = DURATION): Promise<{ rate: number; cpu: number }> {
   const headers: Record<string, string> = {};
-  if (test.withSession) headers.cookie = await sessionCookie(port, test.path);
+  if (test.withSession) headers.cookie = await sessionCookie(port, '/session/counter');
   const before = await serverCpu(port);
   const result = await autocannon({ url: `http://127.0.0.1:${port}${test.path}`, connections: 16, duration, headers });
   const cpu = (await serverCpu(port)) - before;
@@ -73,18 +74,21 @@ async function main(): Promise<void> {
   try {
     // Warm-up: let the JIT settle before anything counts.
     for (const [i, test] of CASES.entries()) await measure(servers[i].port, test, 2);
-    const rates = new Map<string, number>();
-    const cpus = new Map<string, number>();
+    const samples = CASES.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, test] of CASES.entries()) {
-        const { rate, cpu } = await measure(servers[i].port, test);
-        rates.set(test.name, (rates.get(test.name) ?? 0) + rate / ROUNDS);
-        cpus.set(test.name, (cpus.get(test.name) ?? 0) + cpu / ROUNDS);
+      // A different order each round, so no case always runs right after the same neighbour.
+      const order = CASES.map((_, i) => (i + round) % CASES.length);
+      for (const i of order) {
+        const { rate, cpu } = await measure(servers[i].port, CASES[i]);
+        samples[i].rates.push(rate);
+        samples[i].cpus.push(cpu);
       }
     }
+    const rates = new Map(CASES.map((test, i) => [test.name, median(samples[i].rates)]));
+    const cpus = new Map(CASES.map((test, i) => [test.name, median(samples[i].cpus)]));
     const bare = rates.get(CASES[0].name)!;
     const bareCpu = cpus.get(CASES[0].name)!;
-    console.log(`${ROUNDS} rounds of ${DURATION} s after a warm-up, 16 connections, cases alternating, one server process each\n`);
+    console.log(`median of ${ROUNDS} rounds of ${DURATION} s after a warm-up, 16 connections, one server process per case\n`);
     console.log('case'.padEnd(36) + 'req/s'.padStart(8) + 'ratio'.padStart(8) + 'CPU µs/req'.padStart(12) + 'CPU ratio'.padStart(11) + 'target'.padStart(8));
     for (const test of CASES) {
       const ratio = rates.get(test.name)! / bare;
@@ -104,6 +108,12 @@ async function main(): Promise<void> {
   } finally {
     for (const { child } of servers) child.kill();
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 main().catch(error => {

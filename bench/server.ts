@@ -3,8 +3,8 @@
  * prints it. Scenarios share one controller so that only the session work differs.
  */
 import 'reflect-metadata';
-import express, { type Request } from 'express';
-import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer } from 'routing-controllers';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer, type ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
 import { CookieBackend, InMemoryBackend, SessionMiddleware, configureSessions } from '../src';
 
@@ -13,6 +13,24 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 @JsonController('/bare')
 @Service()
 class BareController {
+  @Get('/hello')
+  hello() {
+    return { hello: 'world' };
+  }
+}
+
+/** The floor for any class middleware: what routing-controllers and express charge for one that does nothing. */
+@Service()
+class NoopMiddleware implements ExpressMiddlewareInterface {
+  use(_req: Request, _res: Response, next: NextFunction): void {
+    next();
+  }
+}
+
+@JsonController('/noop')
+@UseBefore(NoopMiddleware)
+@Service()
+class NoopController {
   @Get('/hello')
   hello() {
     return { hello: 'world' };
@@ -47,7 +65,7 @@ useContainer(Container);
 const backend = scenario === 'memory' ? new InMemoryBackend() : new CookieBackend({ secretKey: SECRET });
 configureSessions({ secretKey: SECRET, backend, cookie: { secure: false } });
 const app = useExpressServer(express(), {
-  controllers: [BareController, SessionController],
+  controllers: [BareController, NoopController, SessionController],
   middlewares: [class NoGlobals {}],
   interceptors: [class NoGlobals {}],
 }) as express.Express;

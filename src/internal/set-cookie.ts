@@ -19,6 +19,9 @@ const capitalize = (word: string) => word[0].toUpperCase() + word.slice(1);
 export class SetCookieWriter {
   /** Attributes that never change between responses, each with its leading `; `. */
   private readonly fixed: string;
+  /** The last Expires date written: formatting one costs more than the rest of the header. */
+  private expiresAt = 0;
+  private expires = EPOCH;
 
   constructor(private readonly cookie: CookieSettings) {
     let fixed = `; Path=${cookie.path}`;
@@ -37,7 +40,11 @@ export class SetCookieWriter {
   session(value: string, secure: boolean, now: number, maxAge?: number): string {
     let header = `${this.cookie.name}=${value}`;
     if (maxAge !== undefined) {
-      header += `; Max-Age=${maxAge}; Expires=${new Date((now + maxAge) * 1000).toUTCString()}`;
+      if (this.expiresAt !== now + maxAge) {
+        this.expiresAt = now + maxAge;
+        this.expires = new Date(this.expiresAt * 1000).toUTCString();
+      }
+      header += `; Max-Age=${maxAge}; Expires=${this.expires}`;
     }
     return header + this.fixed + (secure ? '; Secure' : '');
   }
