@@ -60,6 +60,35 @@ export class SessionNotLoaded extends SessionError {
   }
 }
 
+/** One property that failed the session schema; never carries the value. */
+export interface SessionValidationIssue {
+  property: string;
+  /** Constraint name to message, as class-validator reports them. */
+  constraints: Record<string, string>;
+  children: SessionValidationIssue[];
+}
+
+/**
+ * Session data failed the `schema`: stored data under `validation.onInvalid: 'reject'` (400), or data about to be
+ * saved under `validation.beforeSave` (500). `errors` says which properties and constraints, never the values.
+ */
+export class SessionValidationError extends HttpError {
+  readonly status: number;
+  readonly code: 'INVALID_SESSION';
+
+  constructor(
+    status: 400 | 500,
+    message: string,
+    readonly errors: SessionValidationIssue[],
+  ) {
+    super(status, message);
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'SessionValidationError';
+    this.status = status;
+    this.code = 'INVALID_SESSION';
+  }
+}
+
 /** Which backend call failed; part of {@link SessionBackendError}. */
 export type BackendOperation = 'read' | 'write' | 'remove' | 'exists' | 'touch';
 

@@ -18,6 +18,9 @@ export { SessionParam } from './decorators/session-param';
 export type { SessionParamOptions } from './decorators/session-param';
 export { CurrentSession } from './decorators/current-session';
 
+// Typed sessions
+export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/session-schema';
+
 // Backends
 export { SessionBackend } from './backends/backend';
 export type { BackendContext } from './backends/backend';
@@ -27,5 +30,5 @@ export { CookieBackend } from './backends/cookie';
 export type { CookieBackendOptions } from './backends/cookie';
 
 // Errors
-export { SessionError, SessionNotLoaded, SessionBackendError } from './errors';
-export type { SessionErrorCode, BackendOperation } from './errors';
+export { SessionError, SessionNotLoaded, SessionBackendError, SessionValidationError } from './errors';
+export type { SessionErrorCode, BackendOperation, SessionValidationIssue } from './errors';

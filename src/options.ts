@@ -10,6 +10,7 @@ import { isCookieName } from './internal/cookie-octets';
 import { isUnderPath, requestPath } from './internal/paths';
 import { checkSecrets } from './internal/secrets';
 import { CookieSettings, SetCookieWriter } from './internal/set-cookie';
+import { SessionSchema, type SessionValidationOptions } from './schema/session-schema';
 
 /** Options of the session cookie. */
 export interface SessionCookieOptions {
@@ -62,6 +63,13 @@ export interface SessionOptions {
   onError?: (error: Error, request: Request) => void;
   /** Clock in milliseconds since the epoch; replace it in tests to move time. @default Date.now */
   clock?: () => number;
+  /**
+   * A class-validator / class-transformer class: session data is turned into it and validated when it loads, and
+   * turned back into plain JSON when it is saved. @default none
+   */
+  schema?: new (...args: never[]) => object;
+  /** How `schema` is applied: validator and transformer options, the invalid-data policy, a check before saving. */
+  validation?: SessionValidationOptions;
 }
 
 /** Default `lifetime`: 14 days, in seconds. */
@@ -87,6 +95,7 @@ export interface SessionConfig {
   /** Unix seconds. */
   readonly now: () => number;
   readonly onError: ((error: Error, request: Request) => void) | undefined;
+  readonly schema: SessionSchema | undefined;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -99,6 +108,8 @@ const KNOWN_OPTIONS = new Set([
   'commitOnServerError',
   'onError',
   'clock',
+  'schema',
+  'validation',
 ]);
 const KNOWN_COOKIE_OPTIONS = new Set(['name', 'path', 'domain', 'sameSite', 'secure', 'httpOnly', 'partitioned', 'priority']);
 const SAME_SITE = new Set(['lax', 'strict', 'none', false]);
@@ -143,7 +154,28 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     setCookie: new SetCookieWriter(cookie),
     now: () => Math.floor(clock() / 1000),
     onError: options.onError,
+    schema: resolveSchema(options.schema, options.validation),
   });
+}
+
+const KNOWN_VALIDATION_OPTIONS = new Set(['validator', 'transformer', 'onInvalid', 'beforeSave']);
+
+function resolveSchema(schema: unknown, validation: SessionValidationOptions | undefined): SessionSchema | undefined {
+  if (schema === undefined) {
+    if (validation !== undefined) throw invalid('validation', 'applies to a `schema`; set `schema` too');
+    return undefined;
+  }
+  if (typeof schema !== 'function') throw invalid('schema', 'expected a class decorated with class-validator decorators');
+  const options = validation ?? {};
+  if (typeof options !== 'object' || options === null) throw invalid('validation', 'expected an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_VALIDATION_OPTIONS.has(key)) throw invalid(`validation.${key}`, `unknown option; they are ${[...KNOWN_VALIDATION_OPTIONS].join(', ')}`);
+  }
+  if (options.onInvalid !== undefined && options.onInvalid !== 'reset' && options.onInvalid !== 'reject') {
+    throw invalid('validation.onInvalid', "expected 'reset' or 'reject'");
+  }
+  checkBoolean('validation.beforeSave', options.beforeSave, false);
+  return new SessionSchema(schema as new () => object, options);
 }
 
 function resolveBackend(options: SessionOptions, resolveClass: BackendResolver): SessionBackend {

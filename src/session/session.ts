@@ -10,7 +10,7 @@
  */
 import type { Request, Response } from 'express';
 import { BackendContext, SessionBackend } from '../backends/backend';
-import { BackendOperation, SessionBackendError, SessionError, SessionNotLoaded } from '../errors';
+import { BackendOperation, SessionBackendError, SessionError, SessionNotLoaded, SessionValidationError } from '../errors';
 import { readCookie } from '../internal/cookie-header';
 import { MAX_COOKIE_BYTES, isCookieValue } from '../internal/cookie-octets';
 import { isUnderPath, requestPath } from '../internal/paths';
@@ -34,7 +34,7 @@ const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'the
 export class SessionState implements ProxyHandler<SessionData> {
   /** `req.session`. */
   readonly session: Session;
-  private readonly data: SessionData = {};
+  private readonly data: SessionData;
   private readonly ctx: BackendContext;
   private loaded = false;
   private loading: Promise<void> | undefined;
@@ -59,6 +59,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     private readonly response: Response,
   ) {
     this.ctx = { now: 0, lifetime: config.serverLifetime, ttl: config.serverLifetime, request };
+    this.data = config.schema?.createTarget() ?? {};
     this.session = new Proxy(this.data, this) as Session;
   }
 
@@ -147,7 +148,6 @@ export class SessionState implements ProxyHandler<SessionData> {
   async destroy(): Promise<void> {
     await this.load();
     await this.removeStored();
-    this.sessionId = undefined;
     for (const key of Object.keys(this.data)) delete this.data[key];
   }
 
@@ -164,24 +164,39 @@ export class SessionState implements ProxyHandler<SessionData> {
     const record = cookie === undefined ? undefined : await this.call('read', () => this.config.backend.read(cookie, this.ctx));
     const metadata = isPlainRecord(record) ? readMetadata(record[METADATA_KEY]) : undefined;
     const text = isPlainRecord(record) ? stringifySession(withoutMetadata(record)) : EMPTY;
-
-    if (text !== EMPTY && metadata !== undefined && metadata.expires <= now) {
-      // Expired on the server, whatever the cookie said: delete it, never extend it.
+    this.metadata = this.freshMetadata(now);
+    if (text !== EMPTY) {
+      // The cookie names a record: adopt it, then drop it if it expired or fails the schema.
       this.sessionId = cookie;
       this.stored = true;
-      await this.removeStored();
-      this.metadata = this.freshMetadata(now);
-    } else if (text !== EMPTY) {
-      this.sessionId = cookie;
-      this.stored = true;
-      this.baseline = text;
-      Object.assign(this.data, parseSession(text));
-      this.metadata = metadata ?? this.freshMetadata(now); // a record without metadata counts as created now
-    } else {
-      this.metadata = this.freshMetadata(now);
+      const data = metadata !== undefined && metadata.expires <= now ? undefined : await this.validate(parseSession(text)!);
+      if (data === undefined) {
+        // Expired on the server whatever the cookie said, or invalid: delete it, never extend it.
+        await this.removeStored();
+      } else {
+        Object.assign(this.data, data);
+        this.baseline = this.config.schema === undefined ? text : this.serialize();
+        this.metadata = metadata ?? this.metadata; // a record without metadata counts as created now
+      }
     }
-    if (!process.env.NO_HOLD) holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
+    holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
     this.loaded = true;
+  }
+
+  /** The data as an instance of the schema; `undefined` when it fails it under the 'reset' policy. */
+  private async validate(data: SessionData): Promise<SessionData | undefined> {
+    const schema = this.config.schema;
+    if (schema === undefined) return data;
+    const result = await schema.load(data);
+    if ('instance' in result) return result.instance;
+    if (schema.onInvalid === 'reset') return undefined;
+    throw new SessionValidationError(400, `The stored session fails ${schema.type.name}; see \`errors\``, result.issues);
+  }
+
+  /** The data's JSON text, as stored (through the schema's class-transformer options when there is one). */
+  private serialize(): string {
+    const schema = this.config.schema;
+    return stringifySession(schema === undefined ? this.data : schema.toPlain(this.data));
   }
 
   // ---- Commit: runs when the response starts; returns the Set-Cookie value, if any ----
@@ -192,7 +207,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     // The browser would not keep a cookie for a path it would never send it to.
     if (!isUnderPath(requestPath(this.request), config.cookie.path)) return undefined;
     // Serialised now, synchronously: later changes (after a stream's first byte) are not part of this commit.
-    const text = stringifySession(this.data);
+    const text = this.serialize();
     const now = this.refreshClock();
 
     if (text === EMPTY) {
@@ -210,6 +225,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     }
 
     const record = parseSession(text) as SessionData;
+    if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
     record[METADATA_KEY] = { created, expires } satisfies SessionMetadata;
     this.ctx.ttl = expires - now;
     const id = await this.call('write', () => config.backend.write(record, this.sessionId, this.ctx));
@@ -230,6 +246,7 @@ export class SessionState implements ProxyHandler<SessionData> {
       await this.call('remove', () => this.config.backend.remove(id, this.ctx));
     }
     this.stored = false;
+    this.sessionId = undefined;
     this.baseline = EMPTY;
     if (this.requestCookie !== undefined) this.cookieEnded = true;
   }

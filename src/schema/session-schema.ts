@@ -1,0 +1,92 @@
+/**
+ * Typed sessions: a class-validator / class-transformer class that session data is turned into and checked
+ * against when it loads, and turned back into plain JSON when it is saved.
+ */
+import { debuglog } from 'node:util';
+import { instanceToPlain, plainToInstance, type ClassConstructor, type ClassTransformOptions } from 'class-transformer';
+import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { SessionValidationError, type SessionValidationIssue } from '../errors';
+import type { SessionData } from '../session/session-data';
+
+/** What happens to stored data that fails the schema. */
+export type InvalidSessionPolicy = 'reset' | 'reject';
+
+/** Options of the `validation` session option, used with `schema`. */
+export interface SessionValidationOptions {
+  /** class-validator options for the check at load time (e.g. `whitelist`, `forbidNonWhitelisted`, `groups`). */
+  validator?: ValidatorOptions;
+  /** class-transformer options for both directions (e.g. `excludeExtraneousValues`, `groups`). */
+  transformer?: ClassTransformOptions;
+  /**
+   * Stored data that fails the schema: `'reset'` starts a fresh empty session and removes the record;
+   * `'reject'` fails the request with `SessionValidationError` (400), leaving the record alone.
+   * @default 'reset'
+   */
+  onInvalid?: InvalidSessionPolicy;
+  /**
+   * Check the data against the schema before saving too: a handler cannot persist what would fail at the next
+   * load. A failure fails the request with `SessionValidationError` (500) and nothing is written.
+   * @default false
+   */
+  beforeSave?: boolean;
+}
+
+const debug = debuglog('routing-controllers-sessions');
+
+/** The schema of one session configuration. */
+export class SessionSchema {
+  readonly onInvalid: InvalidSessionPolicy;
+  readonly beforeSave: boolean;
+  private readonly validator: ValidatorOptions;
+  private readonly transformer: ClassTransformOptions;
+
+  constructor(
+    readonly type: ClassConstructor<object>,
+    options: SessionValidationOptions = {},
+  ) {
+    this.onInvalid = options.onInvalid ?? 'reset';
+    this.beforeSave = options.beforeSave ?? false;
+    // Values never go into the errors: they may be secrets.
+    this.validator = { ...options.validator, validationError: { target: false, value: false } };
+    this.transformer = options.transformer ?? {};
+  }
+
+  /** An empty object of the schema's class: the target `req.session` stands for. */
+  createTarget(): SessionData {
+    return Object.create(this.type.prototype) as SessionData;
+  }
+
+  /** Stored data as an instance of the schema, or the issues that make it invalid. */
+  async load(data: SessionData): Promise<{ instance: SessionData } | { issues: SessionValidationIssue[] }> {
+    const instance = plainToInstance(this.type, data, this.transformer) as SessionData;
+    const errors = await validate(instance, this.validator);
+    if (errors.length === 0) return { instance };
+    debug('stored session data failed the schema %s; policy %s', this.type.name, this.onInvalid);
+    return { issues: toIssues(errors) };
+  }
+
+  /** The plain JSON form of session data, as stored. */
+  toPlain(data: SessionData): SessionData {
+    return instanceToPlain(data, this.transformer) as SessionData;
+  }
+
+  /** Throws `SessionValidationError` (500) when data about to be saved fails the schema. */
+  async checkBeforeSave(plain: SessionData): Promise<void> {
+    const errors = await validate(plainToInstance(this.type, plain, this.transformer), this.validator);
+    if (errors.length > 0) {
+      throw new SessionValidationError(
+        500,
+        `The session data fails ${this.type.name} and was not saved; see \`errors\``,
+        toIssues(errors),
+      );
+    }
+  }
+}
+
+function toIssues(errors: ValidationError[]): SessionValidationIssue[] {
+  return errors.map(error => ({
+    property: error.property,
+    constraints: error.constraints ?? {},
+    children: toIssues(error.children ?? []),
+  }));
+}
