@@ -69,18 +69,18 @@ describe('SessionMiddleware', () => {
   });
 
   describe('without configureSessions()', () => {
-    let saved: SessionSettings['config'];
+    let saved: ReturnType<SessionSettings['get']>;
     beforeEach(() => {
-      saved = Container.get(SessionSettings).config;
-      Container.get(SessionSettings).config = undefined;
+      saved = Container.get(SessionSettings).get(SessionMiddleware);
+      Container.get(SessionSettings).set(SessionMiddleware, undefined);
     });
     afterEach(() => {
-      Container.get(SessionSettings).config = saved;
+      Container.get(SessionSettings).set(SessionMiddleware, saved);
     });
 
     it('fails the request with a message that says what to call', async () => {
       const app = createApp([TwiceController], { backend });
-      Container.get(SessionSettings).config = undefined; // createApp configures; undo it
+      Container.get(SessionSettings).set(SessionMiddleware, undefined); // createApp configures; undo it
       const res = await request(app).get('/twice/count').expect(500);
       expect(res.text).to.include('configureSessions');
     });

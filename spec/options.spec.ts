@@ -3,6 +3,7 @@ import { Container, Service } from 'typedi';
 import {
   CookieBackend,
   InMemoryBackend,
+  SessionMiddleware,
   SessionSettings,
   SessionBackend,
   SessionError,
@@ -48,7 +49,7 @@ function rejection(options: SessionOptions): SessionError {
 describe('configureSessions()', () => {
   it('registers the resolved options in the container, frozen', () => {
     const config = configureSessions({ secretKey: SECRET });
-    expect(Container.get(SessionSettings).config).to.equal(config);
+    expect(Container.get(SessionSettings).get(SessionMiddleware)).to.equal(config);
     expect(Object.isFrozen(config)).to.equal(true);
     expect(config.backend).to.be.instanceOf(CookieBackend);
     expect(config.cookie).to.deep.equal({
@@ -68,8 +69,8 @@ describe('configureSessions()', () => {
   it('registers in a container of its own when given one', () => {
     const container = Container.of('configure-spec');
     const config = configureSessions({ secretKey: SECRET, lifetime: 60 }, container);
-    expect(container.get(SessionSettings).config).to.equal(config);
-    expect(Container.get(SessionSettings).config).to.not.equal(config);
+    expect(container.get(SessionSettings).get(SessionMiddleware)).to.equal(config);
+    expect(Container.get(SessionSettings).get(SessionMiddleware)).to.not.equal(config);
   });
 
   it('takes a backend instance as it is', () => {

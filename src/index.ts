@@ -4,7 +4,9 @@
 import './session/request-augmentation';
 
 // Wiring
-export { configureSessions, SessionSettings } from './configure';
+export { configureSessions } from './configure';
+export { SessionSettings } from './settings';
+export type { SessionContainer } from './settings';
 export { SessionMiddleware } from './middleware';
 export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';

@@ -5,9 +5,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { SessionSettings } from './configure';
 import { SessionError } from './errors';
+import { resolveSessionOptions, type SessionConfig, type SessionOptions } from './options';
 import { SessionState } from './session/session';
+import { SessionSettings, containerInstance, type SessionContainer } from './settings';
 
 const STATE = Symbol('routing-controllers-sessions state');
 
@@ -20,6 +21,9 @@ type SessionRequest = Request & { [STATE]?: SessionState };
  * `@Middleware({ type: 'before' }) @Service() class Sessions extends SessionMiddleware {}`.
  *
  * Applied twice to one request (globally and on a controller), it acts once.
+ *
+ * Areas with sessions of their own (another cookie, another schema) are subclasses configured on their own:
+ * `@Service() class AdminSessions extends SessionMiddleware {}` and `AdminSessions.configure({ ... })`.
  *
  * @example
  * @JsonController('/cart')
@@ -38,11 +42,28 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
     this.settings = settings ?? Container.get(SessionSettings);
   }
 
+  /**
+   * Checks `options` and registers them in `container` for this class, and for its subclasses not configured on
+   * their own. `configureSessions(options)` is `SessionMiddleware.configure(options)`.
+   *
+   * @throws SessionError `INVALID_OPTION` naming the bad option (never echoing a secret).
+   * @example
+   * @Service() class AdminSessions extends SessionMiddleware {}
+   * AdminSessions.configure({ secretKey, cookie: { name: '__Host-admin' }, schema: AdminSession });
+   */
+  static configure(options: SessionOptions, container: SessionContainer = Container): SessionConfig {
+    const instance = containerInstance(container);
+    const config = resolveSessionOptions(options, backendClass => instance.get(backendClass));
+    instance.get(SessionSettings).set(this, config);
+    return config;
+  }
+
   /** Not async: express 5 would also handle a returned promise, and `next` must run once. */
   use(request: Request, response: Response, next: NextFunction): void {
-    const config = this.settings.config;
+    const config = this.settings.get(this.constructor);
     if (config === undefined) {
-      return next(new SessionError('NOT_CONFIGURED', 'Sessions are not configured: call configureSessions({ secretKey, ... }) at start-up'));
+      const name = this.constructor.name;
+      return next(new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`));
     }
     const req = request as SessionRequest;
     if (req[STATE]?.config === config) return next();

@@ -1,0 +1,40 @@
+/** Where configured sessions live in a typedi container. */
+import { Container, ContainerInstance, Service } from 'typedi';
+import type { SessionConfig } from './options';
+
+/** A typedi container: the global `Container` or one from `Container.of(id)`. */
+export type SessionContainer = ContainerInstance | typeof Container;
+
+/**
+ * The session configurations of one typedi container, by middleware class. Middleware instances keep this object,
+ * not a configuration, so a later configuration reaches instances that already exist.
+ */
+@Service()
+export class SessionSettings {
+  private readonly configs = new Map<Function, SessionConfig>();
+
+  /** The settings of `container` (the global one by default). */
+  static of(container: SessionContainer = Container): SessionSettings {
+    return containerInstance(container).get(SessionSettings);
+  }
+
+  /** The configuration of `middleware`, or of the nearest configured class it extends. */
+  get(middleware: Function): SessionConfig | undefined {
+    for (let type: unknown = middleware; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
+      const config = this.configs.get(type);
+      if (config !== undefined) return config;
+    }
+    return undefined;
+  }
+
+  /** Sets (or, with `undefined`, removes) the configuration of `middleware`. */
+  set(middleware: Function, config: SessionConfig | undefined): void {
+    if (config === undefined) this.configs.delete(middleware);
+    else this.configs.set(middleware, config);
+  }
+}
+
+/** `container` as an instance: the global `Container` class stands for its default instance. */
+export function containerInstance(container: SessionContainer): ContainerInstance {
+  return container === Container ? Container.of() : (container as ContainerInstance);
+}
