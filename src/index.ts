@@ -17,7 +17,7 @@ export { responseStarted } from './internal/response-hold';
 
 // Decorators
 export { SessionParam } from './decorators/session-param';
-export type { SessionParamOptions } from './decorators/session-param';
+export type { SessionParamOptions, SessionKey } from './decorators/session-param';
 export { CurrentSession } from './decorators/current-session';
 
 // Typed sessions

@@ -51,7 +51,7 @@ class AdminController {
 
   @Post('/escalate')
   escalate(@CurrentSession() session: Session<AdminSession>) {
-    (session as Record<string, unknown>).role = 'root';
+    (session as unknown as Record<string, unknown>).role = 'root';
     return {};
   }
 

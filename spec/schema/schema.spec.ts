@@ -71,7 +71,7 @@ class TypedController {
 
   @Post('/corrupt')
   corrupt(@CurrentSession() session: Session<CartSession>) {
-    (session as Record<string, unknown>).userId = 'not-a-number';
+    (session as unknown as Record<string, unknown>).userId = 'not-a-number';
     return { ok: true };
   }
 }

@@ -43,5 +43,8 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
 /** Where a record keeps the library's metadata; user data can neither read nor write it. */
 export const METADATA_KEY = '__session';
 
-/** `req.session`: your data as plain properties, plus the {@link SessionMembers}. */
-export type Session<T extends object = SessionFields> = T & { [key: string]: unknown } & SessionMembers;
+/**
+ * `req.session`: your data as plain properties, plus the {@link SessionMembers}. With `T` declaring keys (a schema
+ * class, or {@link SessionFields} augmented), only those keys compile; with none, any key does, as `unknown`.
+ */
+export type Session<T extends object = SessionFields> = ([keyof T] extends [never] ? { [key: string]: unknown } : T) & SessionMembers;
