@@ -14,7 +14,8 @@ import type { Request } from 'express';
 import { Get, InternalServerError, JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import request from 'supertest';
 import { Service } from 'typedi';
-import { type BackendContext, type SessionBackend, type SessionData, SessionMiddleware } from '../../src';
+import { IsArray, IsInt, IsOptional } from 'class-validator';
+import { type BackendContext, type SessionBackend, type SessionData, SessionMiddleware, type SessionOptions } from '../../src';
 import { createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
@@ -48,6 +49,20 @@ export interface BackendCapabilities {
 export interface ConformanceHooks {
   /** Runs after every spec with the backend it used: close clients, drop test keys. */
   dispose?: (backend: SessionBackend) => void | Promise<void>;
+  /** More session options for the specs through the middleware, e.g. a `schema` (see {@link ConformanceSession}). */
+  sessionOptions?: SessionOptions;
+}
+
+/** A schema for the data the suite's controller keeps, to run the suite with `schema` configured. */
+export class ConformanceSession {
+  @IsOptional()
+  @IsInt()
+  count?: number;
+
+  @IsOptional()
+  @IsArray()
+  @IsInt({ each: true })
+  history?: number[];
 }
 
 /** RFC 6265 §4.1.1 cookie-octets: visible ASCII except space, DQUOTE, comma, semicolon and backslash. */
@@ -329,7 +344,12 @@ export function describeBackendConformance(
       });
 
       function serve(sessionBackend: SessionBackend = backend, lifetime?: number) {
-        return createApp([ConformanceController], { backend: sessionBackend, clock: clock.now, ...(lifetime ? { lifetime } : {}) });
+        return createApp([ConformanceController], {
+          ...hooks.sessionOptions,
+          backend: sessionBackend,
+          clock: clock.now,
+          ...(lifetime ? { lifetime } : {}),
+        });
       }
 
       /** The context the middleware would pass now, for checking the store directly. */

@@ -8,7 +8,7 @@ import { CookieBackend, InMemoryBackend, SessionMiddleware } from '../../src';
 import { SECRET, createApp } from '../support/app';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { MapBackend } from '../support/map-backend';
-import { describeBackendConformance } from './backend-conformance';
+import { ConformanceSession, describeBackendConformance } from './backend-conformance';
 
 describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true });
 
@@ -19,6 +19,16 @@ describeBackendConformance('CookieBackend', () => new CookieBackend({ secretKey:
   // from the expiry kept in the signed data.
   honoursTtl: false,
 });
+
+describeBackendConformance('InMemoryBackend with a schema', () => new InMemoryBackend(), { revocable: true }, {
+  sessionOptions: { schema: ConformanceSession, validation: { validator: { forbidNonWhitelisted: true, whitelist: true }, beforeSave: true } },
+});
+
+describeBackendConformance('CookieBackend with a schema', () => new CookieBackend({ secretKey: SECRET }), {
+  revocable: false,
+  serverSideIds: false,
+  honoursTtl: false,
+}, { sessionOptions: { schema: ConformanceSession, validation: { beforeSave: true } } });
 
 describeBackendConformance('a custom backend with only the four methods (MapBackend)', () => new MapBackend(), {
   revocable: true,
