@@ -11,12 +11,16 @@ import { configureSessions } from '../src';
 import { AccountController } from './controllers/account.controller';
 import { CartController } from './controllers/cart.controller';
 import { PageController } from './controllers/page.controller';
+import { DemoSession } from './session';
 
 export function createDemoApp(secretKey = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64')): Express {
   useContainer(Container);
   configureSessions({
     secretKey,
     autoload: ['/api'],
+    // Typed sessions: data is a DemoSession when it loads, and is checked before it is saved.
+    schema: DemoSession,
+    validation: { beforeSave: true },
     // 'auto': Secure over HTTPS only, so the demo also works on http://localhost in every browser.
     cookie: { secure: 'auto' },
   });

@@ -33,4 +33,17 @@ describe('the demo', () => {
     expect(cookie).to.equal('');
     expect((await send('post', '/api/logout')).status).to.equal(400);
   });
+
+  it('refuses to save a cart that breaks its schema', async () => {
+    const app = createDemoApp(SECRET);
+    let cookie = '';
+    for (let i = 0; i < 20; i++) {
+      const res = await request(app).post('/api/cart').set('Cookie', cookie).send({ item: `item ${i}` }).expect(200);
+      cookie = `session=${sessionCookie(res)!.value}`;
+    }
+    const res = await request(app).post('/api/cart').set('Cookie', cookie).send({ item: 'one too many' }).expect(500);
+    expect(res.body.name).to.equal('SessionValidationError');
+    expect(res.headers['set-cookie']).to.equal(undefined);
+    expect((await request(app).get('/api/cart').set('Cookie', cookie).expect(200)).body.items).to.have.length(20);
+  });
 });

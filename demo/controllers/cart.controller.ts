@@ -1,7 +1,7 @@
-import type { Request } from 'express';
-import { BadRequestError, Body, Delete, Get, JsonController, Post, Req, UseBefore } from 'routing-controllers';
+import { BadRequestError, Body, Delete, Get, JsonController, Post, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
-import { SessionMiddleware } from '../../src';
+import { CurrentSession, SessionMiddleware, type Session } from '../../src';
+import type { DemoSession } from '../session';
 
 class AddItem {
   item!: string;
@@ -12,23 +12,22 @@ class AddItem {
 @Service()
 export class CartController {
   @Get('/')
-  list(@Req() req: Request) {
-    return { items: (req.session.cart as string[] | undefined) ?? [] };
+  list(@CurrentSession() session: Session<DemoSession>) {
+    return { items: session.cart ?? [] };
   }
 
   @Post('/')
-  add(@Body() body: AddItem, @Req() req: Request) {
+  add(@Body() body: AddItem, @CurrentSession() session: Session<DemoSession>) {
     const item = String(body?.item ?? '').trim().slice(0, 40);
     if (!item) throw new BadRequestError('Give the item a name');
-    const cart = ((req.session.cart as string[] | undefined) ??= []);
-    if (cart.length >= 20) throw new BadRequestError('The cart holds 20 items at most');
-    cart.push(item);
-    return { items: cart };
+    // More than 20 items fails DemoSession's @ArrayMaxSize(20): the session is not saved and the request fails.
+    (session.cart ??= []).push(item);
+    return { items: session.cart };
   }
 
   @Delete('/')
-  empty(@Req() req: Request) {
-    delete req.session.cart;
+  empty(@CurrentSession() session: Session<DemoSession>) {
+    delete session.cart;
     return { items: [] };
   }
 }

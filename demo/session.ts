@@ -1,0 +1,24 @@
+/** What the demo keeps in a session, checked whenever it loads and before it is saved. */
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+
+export class DemoSession {
+  @IsOptional()
+  @IsString()
+  @Length(1, 40)
+  user?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  cart?: string[];
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  visits?: number;
+
+  get isLoggedIn(): boolean {
+    return this.user !== undefined;
+  }
+}
