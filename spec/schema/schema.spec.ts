@@ -237,3 +237,45 @@ describe('option: schema', () => {
     it('rejects a non-boolean beforeSave', () => rejects({ schema: CartSession, validation: { beforeSave: 1 as unknown as boolean } }, '`validation.beforeSave`'));
   });
 });
+
+describe('stored data that is not an object', () => {
+  /** A store that returns whatever it was seeded with, as a broken or foreign writer might have left it. */
+  class SeededBackend extends InMemoryBackend {
+    removed: string[] = [];
+    constructor(private readonly value: unknown) {
+      super();
+    }
+    override async read() {
+      return this.value as Record<string, unknown>;
+    }
+    override async remove(id: string) {
+      this.removed.push(id);
+    }
+  }
+
+  for (const value of [[1, 2], 'text', 42, true]) {
+    it(`is invalid data: reset removes it (${JSON.stringify(value)})`, async () => {
+      const backend = new SeededBackend(value);
+      const app = createApp([TypedController], { backend, schema: CartSession });
+      const res = await request(app).get('/typed/summary').set('Cookie', 'session=seeded-id-0123456789abcdef').expect(200);
+      expect(res.body.keys).to.deep.equal([]);
+      expect(backend.removed).to.deep.equal(['seeded-id-0123456789abcdef']);
+    });
+
+    it(`is invalid data: reject answers 400 (${JSON.stringify(value)})`, async () => {
+      const backend = new SeededBackend(value);
+      const app = createApp([TypedController], { backend, schema: CartSession, validation: { onInvalid: 'reject' } });
+      const res = await request(app).get('/typed/summary').set('Cookie', 'session=seeded-id-0123456789abcdef').expect(400);
+      expect(res.body.name).to.equal('SessionValidationError');
+      expect(backend.removed).to.deep.equal([]);
+    });
+  }
+
+  it('without a schema, is dropped like any unreadable record', async () => {
+    const backend = new SeededBackend([1, 2]);
+    const app = createApp([TypedController], { backend });
+    const res = await request(app).get('/typed/summary').set('Cookie', 'session=seeded-id-0123456789abcdef').expect(200);
+    expect(res.body.keys).to.deep.equal([]);
+    expect(backend.removed).to.have.length(1);
+  });
+});

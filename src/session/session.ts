@@ -163,13 +163,14 @@ export class SessionState implements ProxyHandler<SessionData> {
     this.requestCookie = cookie;
     const record = cookie === undefined ? undefined : await this.call('read', () => this.config.backend.read(cookie, this.ctx));
     const metadata = isPlainRecord(record) ? readMetadata(record[METADATA_KEY]) : undefined;
-    const text = isPlainRecord(record) ? stringifySession(withoutMetadata(record)) : EMPTY;
+    // A record that is not an object at all (an array, a scalar) is invalid data, not "no session".
+    const text = isPlainRecord(record) ? stringifySession(withoutMetadata(record)) : record == null ? EMPTY : 'null';
     this.metadata = this.freshMetadata(now);
     if (text !== EMPTY) {
       // The cookie names a record: adopt it, then drop it if it expired or fails the schema.
       this.sessionId = cookie;
       this.stored = true;
-      const data = metadata !== undefined && metadata.expires <= now ? undefined : await this.validate(parseSession(text)!);
+      const data = metadata !== undefined && metadata.expires <= now ? undefined : await this.validate(parseSession(text));
       if (data === undefined) {
         // Expired on the server whatever the cookie said, or invalid: delete it, never extend it.
         await this.removeStored();
@@ -183,11 +184,14 @@ export class SessionState implements ProxyHandler<SessionData> {
     this.loaded = true;
   }
 
-  /** The data as an instance of the schema; `undefined` when it fails it under the 'reset' policy. */
-  private async validate(data: SessionData): Promise<SessionData | undefined> {
+  /**
+   * The data as an instance of the schema; `undefined` when it is not an object or fails the schema under the
+   * 'reset' policy (the default, and the only one without a schema).
+   */
+  private async validate(data: SessionData | undefined): Promise<SessionData | undefined> {
     const schema = this.config.schema;
     if (schema === undefined) return data;
-    const result = await schema.load(data);
+    const result = data === undefined ? { issues: [] } : await schema.load(data);
     if ('instance' in result) return result.instance;
     if (schema.onInvalid === 'reset') return undefined;
     throw new SessionValidationError(400, `The stored session fails ${schema.type.name}; see \`errors\``, result.issues);
