@@ -13,11 +13,6 @@ export type SessionContainer = ContainerInstance | typeof Container;
 export class SessionSettings {
   private readonly configs = new Map<Function, SessionConfig>();
 
-  /** The settings of `container` (the global one by default). */
-  static of(container: SessionContainer = Container): SessionSettings {
-    return containerInstance(container).get(SessionSettings);
-  }
-
   /** The configuration of `middleware`, or of the nearest configured class it extends. */
   get(middleware: Function): SessionConfig | undefined {
     for (let type: unknown = middleware; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
