@@ -19,7 +19,8 @@ export type SessionErrorCode =
   | 'LOADED_TOO_LATE'
   | 'COOKIE_TOO_LARGE'
   | 'INVALID_SESSION_ID'
-  | 'MIDDLEWARE_MISSING';
+  | 'MIDDLEWARE_MISSING'
+  | 'MIDDLEWARE_CONFLICT';
 
 /**
  * A configuration or programming mistake. Carries a stable {@link SessionErrorCode}.
@@ -90,10 +91,10 @@ export class SessionValidationError extends HttpError {
 }
 
 /** Which backend call failed; part of {@link SessionBackendError}. */
-export type BackendOperation = 'read' | 'write' | 'remove' | 'exists' | 'touch';
+export type BackendOperation = 'read' | 'write' | 'remove';
 
 /**
- * The session backend failed (threw, rejected or timed out). The request fails with 503: nothing is reported
+ * The session backend failed (threw or rejected). The request fails with 503: nothing is reported
  * as saved that was not saved.
  *
  * The original error is kept as `cause` for your logs; it comes from your backend and its driver, so check what

@@ -66,7 +66,17 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
       return next(new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`));
     }
     const req = request as SessionRequest;
-    if (req[STATE]?.config === config) return next();
+    const existing = req[STATE];
+    if (existing !== undefined) {
+      if (existing.config === config) return next();
+      // One response can carry one held commit: a second configuration on the same request would be lost.
+      return next(
+        new SessionError(
+          'MIDDLEWARE_CONFLICT',
+          `Two session configurations apply to one request (${this.constructor.name} after another): give each area its own routes`,
+        ),
+      );
+    }
     const state = new SessionState(config, req, response);
     req[STATE] = state;
     req.session = state.session;

@@ -144,7 +144,7 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   const cookie = resolveCookie(options.cookie ?? {});
 
   return Object.freeze({
-    backend: resolveBackend(options, resolveClass),
+    backend: resolveBackend(options, resolveClass, cookie.name),
     autoload: resolveAutoload(options.autoload ?? false),
     lifetime,
     serverLifetime: lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME,
@@ -178,7 +178,7 @@ function resolveSchema(schema: unknown, validation: SessionValidationOptions | u
   return new SessionSchema(schema as new () => object, options);
 }
 
-function resolveBackend(options: SessionOptions, resolveClass: BackendResolver): SessionBackend {
+function resolveBackend(options: SessionOptions, resolveClass: BackendResolver, cookieName: string): SessionBackend {
   const { backend, secretKey } = options;
   const secrets = secretKey === undefined ? undefined : checkSecrets(secretKey);
   if (typeof secrets === 'string') throw invalid('secretKey', secrets);
@@ -189,7 +189,8 @@ function resolveBackend(options: SessionOptions, resolveClass: BackendResolver):
       throw invalid('secretKey', 'required for the cookie backend (the default); pass `secretKey: process.env.SESSION_SECRET`');
     }
     const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend;
-    return new CookieClass({ secretKey: secrets });
+    // Signed for this cookie name: a cookie of another area sharing the secret does not verify here.
+    return new CookieClass({ secretKey: secrets, purpose: cookieName });
   }
   if (typeof backend === 'function') {
     let instance: unknown;
@@ -227,9 +228,14 @@ function resolveAutoload(autoload: unknown): (request: Request) => boolean {
     else if (typeof entry === 'string' && entry.startsWith('/')) prefixes.push(entry);
     else throw invalid('autoload', 'every entry must be a RegExp or a path prefix starting with "/"');
   }
+  // express routes ignore case unless 'case sensitive routing' is on; prefixes follow the app's setting.
+  const folded = prefixes.map(prefix => prefix.toLowerCase());
   return request => {
     const path = requestPath(request);
-    return prefixes.some(prefix => isUnderPath(path, prefix)) || patterns.some(pattern => testPattern(pattern, path));
+    const caseSensitive = request.app?.enabled('case sensitive routing') === true;
+    const candidates = caseSensitive ? prefixes : folded;
+    const subject = caseSensitive ? path : path.toLowerCase();
+    return candidates.some(prefix => isUnderPath(subject, prefix)) || patterns.some(pattern => testPattern(pattern, path));
   };
 }
 
@@ -270,10 +276,12 @@ function resolveCookie(cookie: SessionCookieOptions): CookieSettings {
     throw invalid('cookie.sameSite', "'none' requires `cookie.secure: true`: browsers reject SameSite=None cookies without Secure");
   }
   if (partitioned && secure !== true) throw invalid('cookie.partitioned', 'requires `cookie.secure: true`');
-  if (name.startsWith('__Secure-') && secure !== true) {
+  // Browsers match the prefixes case-insensitively (RFC 6265bis), so the checks do too.
+  const lowerName = name.toLowerCase();
+  if (lowerName.startsWith('__secure-') && secure !== true) {
     throw invalid('cookie.name', 'a "__Secure-" cookie requires `cookie.secure: true`');
   }
-  if (name.startsWith('__Host-') && (secure !== true || path !== '/' || domain !== undefined)) {
+  if (lowerName.startsWith('__host-') && (secure !== true || path !== '/' || domain !== undefined)) {
     throw invalid('cookie.name', 'a "__Host-" cookie requires `cookie.secure: true`, `cookie.path: "/"` and no `cookie.domain`');
   }
   return Object.freeze({

@@ -17,8 +17,12 @@ import { EXPRESS_MAJORS, SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 
-/** The HKDF purpose the backend signs for (see src/backends/cookie.ts). */
-const PURPOSE = 'routing-controllers-sessions/cookie-backend/v1';
+/**
+ * The HKDF purpose the backend signs for (see src/backends/cookie.ts): the base string, plus the cookie name that
+ * `configureSessions()` binds in. Every backend in this file is built for the default cookie name, `session`.
+ */
+const PURPOSE = 'routing-controllers-sessions/cookie-backend/v1/session';
+const COOKIE_PURPOSE = 'session';
 const OLD_SECRET = 'old-spec-secret-9876543210-zyxwvutsrqponmlkjihgfedcba';
 const NEW_SECRET = 'new-spec-secret-ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789';
 const LIFETIME = 14 * 24 * 3600;
@@ -180,7 +184,7 @@ describe('CookieBackend', () => {
   beforeEach(async () => {
     clock = new FakeClock();
     now = clock.seconds;
-    backend = new CookieBackend({ secretKey: SECRET });
+    backend = new CookieBackend({ secretKey: SECRET, purpose: COOKIE_PURPOSE });
     valid = await backend.write({ count: 5 }, undefined, ctxAt(now));
   });
 
@@ -301,18 +305,18 @@ describe('CookieBackend', () => {
     let signedByOld: string;
 
     beforeEach(async () => {
-      signedByOld = await new CookieBackend({ secretKey: OLD_SECRET }).write({ count: 5 }, undefined, ctxAt(now));
+      signedByOld = await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).write({ count: 5 }, undefined, ctxAt(now));
     });
 
     it('accepts a value signed by an older key and asks for it to be re-signed', async () => {
-      const rotated = new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET] });
+      const rotated = new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET], purpose: COOKIE_PURPOSE });
       const ctx = ctxAt(now);
       expect(await rotated.read(signedByOld, ctx)).to.deep.equal({ count: 5 });
       expect(ctx.rewrite).to.equal(true);
     });
 
     it('does not ask to re-sign a value signed by the newest key', async () => {
-      const rotated = new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET] });
+      const rotated = new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET], purpose: COOKIE_PURPOSE });
       const current = await rotated.write({ count: 5 }, undefined, ctxAt(now));
       const ctx = ctxAt(now);
       expect(await rotated.read(current, ctx)).to.deep.equal({ count: 5 });
@@ -320,9 +324,9 @@ describe('CookieBackend', () => {
     });
 
     it('signs with the first key only', async () => {
-      const value = await new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET] }).write({ count: 5 }, undefined, ctxAt(now));
-      expect(await new CookieBackend({ secretKey: NEW_SECRET }).read(value, ctxAt(now))).to.deep.equal({ count: 5 });
-      expectNoSession(await new CookieBackend({ secretKey: OLD_SECRET }).read(value, ctxAt(now)), 'read() by the old key');
+      const value = await new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET], purpose: COOKIE_PURPOSE }).write({ count: 5 }, undefined, ctxAt(now));
+      expect(await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(value, ctxAt(now))).to.deep.equal({ count: 5 });
+      expectNoSession(await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).read(value, ctxAt(now)), 'read() by the old key');
     });
 
     it('re-signs an old-key cookie with the newest key on a request that changes nothing', async () => {
@@ -331,9 +335,9 @@ describe('CookieBackend', () => {
       expect(res.body).to.deep.equal({ count: 5 });
       const resigned = sessionCookie(res);
       expect(resigned, 'a Set-Cookie with the re-signed value').to.not.equal(undefined);
-      const record = await new CookieBackend({ secretKey: NEW_SECRET }).read(resigned!.value, ctxAt(now));
+      const record = await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(resigned!.value, ctxAt(now));
       expect(record).to.include({ count: 5 });
-      expectNoSession(await new CookieBackend({ secretKey: OLD_SECRET }).read(resigned!.value, ctxAt(now)), 'old key');
+      expectNoSession(await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).read(resigned!.value, ctxAt(now)), 'old key');
 
       const again = await request(app).get('/cookie/peek').set('Cookie', cookieHeader(res)).expect(200);
       expect(again.body).to.deep.equal({ count: 5 });
@@ -341,7 +345,7 @@ describe('CookieBackend', () => {
     });
 
     it('rejects a value signed by a key that was removed', async () => {
-      expectNoSession(await new CookieBackend({ secretKey: NEW_SECRET }).read(signedByOld, ctxAt(now)), 'read()');
+      expectNoSession(await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(signedByOld, ctxAt(now)), 'read()');
       const res = await request(serve({ secretKey: NEW_SECRET })).get('/cookie/count').set('Cookie', `session=${signedByOld}`).expect(200);
       expect(res.body).to.deep.equal({ count: 1 });
     });
@@ -371,7 +375,7 @@ describe('CookieBackend', () => {
 
   describe('signature age', () => {
     it('accepts a value exactly maxAge old and rejects it one second later', async () => {
-      const limited = new CookieBackend({ secretKey: SECRET, maxAge: 100 });
+      const limited = new CookieBackend({ secretKey: SECRET, maxAge: 100, purpose: COOKIE_PURPOSE });
       const value = await limited.write({ count: 5 }, undefined, ctxAt(now));
       expect(await limited.read(value, ctxAt(now + 100))).to.deep.equal({ count: 5 });
       expectNoSession(await limited.read(value, ctxAt(now + 101)), 'read() at maxAge + 1');
@@ -389,7 +393,7 @@ describe('CookieBackend', () => {
     });
 
     it('over HTTP, follows the clock option: valid at maxAge, expired one second later', async () => {
-      const app = serve({ backend: new CookieBackend({ secretKey: SECRET, maxAge: 100 }) });
+      const app = serve({ backend: new CookieBackend({ secretKey: SECRET, maxAge: 100, purpose: COOKIE_PURPOSE }) });
       const first = await request(app).get('/cookie/count').expect(200);
       const cookie = cookieHeader(first);
       clock.advance(100);
@@ -460,7 +464,7 @@ describe('CookieBackend', () => {
 
     for (const [title, secretKey, secrets] of bad) {
       it(`rejects ${title} with SessionError INVALID_OPTION, without echoing it`, () => {
-        expectInvalidOption(thrownBy(() => new CookieBackend({ secretKey: secretKey as string })), secrets);
+        expectInvalidOption(thrownBy(() => new CookieBackend({ secretKey: secretKey as string, purpose: COOKIE_PURPOSE })), secrets);
       });
     }
 
@@ -473,7 +477,7 @@ describe('CookieBackend', () => {
     });
 
     it('accepts a key of exactly 32 characters', async () => {
-      const minimal = new CookieBackend({ secretKey: SECRET.slice(0, 32) });
+      const minimal = new CookieBackend({ secretKey: SECRET.slice(0, 32), purpose: COOKIE_PURPOSE });
       const value = await minimal.write({ ok: true }, undefined, ctxAt(now));
       expect(await minimal.read(value, ctxAt(now))).to.deep.equal({ ok: true });
     });
@@ -482,7 +486,7 @@ describe('CookieBackend', () => {
   describe('option: maxAge', () => {
     for (const maxAge of [0, -1, 1.5, Number.NaN, '100' as unknown as number]) {
       it(`rejects ${String(maxAge)} (${typeof maxAge}) with SessionError INVALID_OPTION`, () => {
-        const error = thrownBy(() => new CookieBackend({ secretKey: SECRET, maxAge }));
+        const error = thrownBy(() => new CookieBackend({ secretKey: SECRET, maxAge, purpose: COOKIE_PURPOSE }));
         expect(error).to.be.instanceOf(SessionError);
         expect((error as SessionError).code).to.equal('INVALID_OPTION');
         expect((error as SessionError).message).to.contain('maxAge');

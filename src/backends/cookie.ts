@@ -17,6 +17,12 @@ export interface CookieBackendOptions {
   /** One secret, or several for rotation: the first signs, all verify. Each at least 32 characters. */
   secretKey: string | readonly string[];
   /**
+   * What these cookies are for, bound into the signing key: values signed for another purpose under the same secret
+   * do not verify. `configureSessions()` passes the cookie name, so two areas sharing a secret cannot swap cookies.
+   * @default none (one purpose for every CookieBackend with this secret)
+   */
+  purpose?: string;
+  /**
    * Oldest signature accepted, in seconds.
    * @default the middleware's server-side lifetime (`lifetime`, 14 days by default)
    */
@@ -55,7 +61,11 @@ export class CookieBackend extends SessionBackend {
     if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge > 0)) {
       throw new SessionError('INVALID_OPTION', 'Invalid CookieBackend option `maxAge`: expected a whole number of seconds > 0');
     }
-    this.signer = new HmacSigner(secrets, PURPOSE);
+    const purpose = options.purpose;
+    if (purpose !== undefined && (typeof purpose !== 'string' || purpose.length === 0)) {
+      throw new SessionError('INVALID_OPTION', 'Invalid CookieBackend option `purpose`: expected a non-empty string');
+    }
+    this.signer = new HmacSigner(secrets, purpose === undefined ? PURPOSE : `${PURPOSE}/${purpose}`);
     this.maxAge = maxAge;
   }
 

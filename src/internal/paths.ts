@@ -3,9 +3,19 @@ import type { Request } from 'express';
 
 /** The request's path as the client sent it, without the query string (independent of mount points). */
 export function requestPath(req: Request): string {
-  const url = req.originalUrl ?? req.url ?? '/';
+  let url = req.originalUrl ?? req.url ?? '/';
+  // An absolute-form request target (`GET http://host/path`) is routed by express on its path alone.
+  if (url.charCodeAt(0) !== 47) url = absolutePath(url);
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
+}
+
+function absolutePath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '/';
+  }
 }
 
 /**

@@ -88,13 +88,9 @@ function installWrappers(): void {
 }
 
 function findGetter(object: object, property: string): (this: ServerResponse) => boolean {
-  for (let proto: object | null = object; proto !== null; proto = Object.getPrototypeOf(proto)) {
-    const getter = Object.getOwnPropertyDescriptor(proto, property)?.get;
-    if (getter) return getter as (this: ServerResponse) => boolean;
-  }
-  return function (this: HeldResponse) {
-    return this._header != null;
-  };
+  let proto: object | null = object;
+  while (Object.getOwnPropertyDescriptor(proto, property)?.get === undefined) proto = Object.getPrototypeOf(proto) as object;
+  return Object.getOwnPropertyDescriptor(proto, property)!.get as (this: ServerResponse) => boolean;
 }
 
 class ResponseHold {
@@ -163,7 +159,7 @@ class ResponseHold {
         this.release();
       },
       error => this.fail(error),
-    );
+    ).catch(error => this.res.destroy(error as Error));
   }
 
   /** Replays once both the commit is done and two turns have passed. */
@@ -177,6 +173,17 @@ class ResponseHold {
   }
 
   private replay(cookie: string | undefined): void {
+    try {
+      this.replayQueue(cookie);
+    } catch (error) {
+      // Node rejects bad arguments (a status of 99, a number as body) only now, not when the app made the call.
+      this.replaying = false;
+      if (this.res._header == null) this.fail(error);
+      else this.res.destroy(error as Error);
+    }
+  }
+
+  private replayQueue(cookie: string | undefined): void {
     const res = this.res;
     this.replaying = true;
     // Whatever ran during the hold (express's final handler) may have changed the status: restore it.
@@ -208,7 +215,11 @@ class ResponseHold {
     this.replaying = false;
     this.released = true;
     this.drain();
-    this.onFailure(error);
+    try {
+      this.onFailure(error);
+    } catch {
+      // A failing error callback must not take the process down; the client already has its answer.
+    }
   }
 
   /** Drops a call the response can no longer honour; its callback still runs, as Node would run it. */
@@ -238,8 +249,8 @@ function turnsDone(hold: ResponseHold): void {
 }
 
 /**
- * `writeHead(status, headers)` replaces Set-Cookie headers set earlier, so the session cookie goes into its
- * headers argument when the queued response starts with one. Returns false when there is none.
+ * `writeHead(status, headers)` replaces a Set-Cookie header set earlier with `setHeader`, so the session cookie goes
+ * into its headers argument when the queued response starts with one that sets cookies. Returns false otherwise.
  */
 function addCookieToWriteHead(queue: Array<{ method: WireMethod; args: unknown[] }>, cookie: string): boolean {
   const first = queue[0];
@@ -247,7 +258,7 @@ function addCookieToWriteHead(queue: Array<{ method: WireMethod; args: unknown[]
   const index = typeof first.args[1] === 'string' ? 2 : 1;
   const headers = first.args[index];
   if (Array.isArray(headers)) {
-    // A flat [name, value, ...] list: Node sets each pair in turn, so the last Set-Cookie pair is the one that counts.
+    // A flat [name, value, ...] list: the session cookie joins the last Set-Cookie pair.
     const copy = [...headers];
     for (let i = copy.length - 2; i >= 0; i -= 2) {
       if (String(copy[i]).toLowerCase() === 'set-cookie') {

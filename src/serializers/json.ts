@@ -24,8 +24,9 @@ export function parseSession(text: string): SessionData | undefined {
     return undefined;
   }
   if (!isPlainRecord(value)) return undefined;
-  // A cheap scan first: almost no record mentions these keys, so almost none is walked.
-  if (text.includes('"__proto__"') || text.includes('"constructor"')) removeDangerousKeys(value);
+  // A cheap scan first: almost no record mentions these keys (or escapes that could spell them), so almost none is
+  // walked.
+  if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) removeDangerousKeys(value);
   return value;
 }
 

@@ -52,6 +52,8 @@ export class SessionState implements ProxyHandler<SessionData> {
   /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
   private regenerated = false;
   private members: { load(): Promise<void>; regenerate(): Promise<void>; destroy(): Promise<void> } | undefined;
+  /** `regenerate()` / `destroy()` calls in flight: the commit waits for them, awaited by the handler or not. */
+  private operations: Promise<void>[] = [];
 
   constructor(
     readonly config: SessionConfig,
@@ -131,33 +133,46 @@ export class SessionState implements ProxyHandler<SessionData> {
 
   // ---- Members ----
 
-  /** Reads the session once; concurrent calls share the read. A failed read can be retried. */
+  /**
+   * Reads the session once; concurrent calls share the read. A failed read can be retried. The response is held
+   * from here on, so one that starts while the backend is read still waits for the commit.
+   */
   load(): Promise<void> {
     if (this.loaded) return Promise.resolve();
-    this.loading ??= this.read().finally(() => (this.loading = undefined));
+    if (this.loading === undefined) {
+      if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
+      holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
+      this.loading = this.read().finally(() => (this.loading = undefined));
+    }
     return this.loading;
   }
 
-  async regenerate(): Promise<void> {
-    await this.load();
-    await this.removeStored();
-    this.sessionId = newSessionId(this.config.backend);
-    this.regenerated = true;
+  regenerate(): Promise<void> {
+    return this.track(async () => {
+      await this.load();
+      await this.removeStored();
+      this.sessionId = await this.call('write', async () => newSessionId(this.config.backend));
+      this.regenerated = true;
+    });
   }
 
-  async destroy(): Promise<void> {
-    await this.load();
-    await this.removeStored();
-    for (const key of Object.keys(this.data)) delete this.data[key];
+  destroy(): Promise<void> {
+    return this.track(async () => {
+      await this.load();
+      for (const key of Object.keys(this.data)) delete this.data[key];
+      await this.removeStored();
+    });
+  }
+
+  private track(operation: () => Promise<void>): Promise<void> {
+    const running = operation();
+    this.operations.push(running);
+    // Not awaited by the handler, a failure still fails the commit (503) rather than the process.
+    running.catch(ignore);
+    return running;
   }
 
   private async read(): Promise<void> {
-    if (responseStarted(this.response)) {
-      throw new SessionError(
-        'LOADED_TOO_LATE',
-        'The session was loaded after the response started, so its changes could not be saved: load it before responding',
-      );
-    }
     const now = this.refreshClock();
     const cookie = readCookie(this.request.headers.cookie, this.config.cookie.name);
     this.requestCookie = cookie;
@@ -175,12 +190,12 @@ export class SessionState implements ProxyHandler<SessionData> {
         // Expired on the server whatever the cookie said, or invalid: delete it, never extend it.
         await this.removeStored();
       } else {
+        for (const key of RESERVED_KEYS) delete data[key]; // a foreign record may use member names
         Object.assign(this.data, data);
         this.baseline = this.config.schema === undefined ? text : this.serialize();
         this.metadata = metadata ?? this.metadata; // a record without metadata counts as created now
       }
     }
-    holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
     this.loaded = true;
   }
 
@@ -207,6 +222,10 @@ export class SessionState implements ProxyHandler<SessionData> {
 
   private async commit(status: number): Promise<string | undefined> {
     const config = this.config;
+    // A load, regenerate() or destroy() the handler did not await still decides what is saved.
+    if (this.loading !== undefined) await this.loading.catch(ignore);
+    if (this.operations.length > 0) await Promise.all(this.operations);
+    if (!this.loaded) return undefined;
     if (status >= 500 && !config.commitOnServerError) return undefined;
     // The browser would not keep a cookie for a path it would never send it to.
     if (!isUnderPath(requestPath(this.request), config.cookie.path)) return undefined;
@@ -295,6 +314,15 @@ export class SessionState implements ProxyHandler<SessionData> {
       throw new SessionBackendError(operation, { cause: error });
     }
   }
+}
+
+function ignore(): void {}
+
+function loadedTooLate(): SessionError {
+  return new SessionError(
+    'LOADED_TOO_LATE',
+    'The session was loaded after the response started, so its changes could not be saved: load it before responding',
+  );
 }
 
 function readMetadata(value: unknown): SessionMetadata | undefined {
