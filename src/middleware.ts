@@ -10,9 +10,6 @@ import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '
 import { SessionState } from './session/session';
 import { SessionSettings, containerInstance, type SessionContainer } from './settings';
 
-const STATE = Symbol('routing-controllers-sessions state');
-
-type SessionRequest = Request & { [STATE]?: SessionState };
 
 /**
  * The session middleware. Apply it to controllers with `@UseBefore(SessionMiddleware)`; it reads the options that
@@ -65,8 +62,8 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
       const name = this.constructor.name;
       return next(new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`));
     }
-    const req = request as SessionRequest;
-    const existing = req[STATE];
+    const req = request;
+    const existing = SessionState.of(req.session);
     if (existing !== undefined) {
       if (existing.config === config) return next();
       // One response can carry one held commit: a second configuration on the same request would be lost.
@@ -78,7 +75,6 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
       );
     }
     const state = new SessionState(config, req, response);
-    req[STATE] = state;
     req.session = state.session;
     if (config.autoload(req)) state.load().then(() => next(), next);
     else next();

@@ -27,6 +27,9 @@ interface SessionMetadata {
 }
 
 const EMPTY = '{}';
+/** How `SessionState.of()` finds the state behind a session proxy: one property on the request, not two. */
+const STATE = Symbol('routing-controllers-sessions state');
+
 /** Members readable before the session is loaded. */
 const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'then']);
 
@@ -35,7 +38,8 @@ export class SessionState implements ProxyHandler<SessionData> {
   /** `req.session`. */
   readonly session: Session;
   private readonly data: SessionData;
-  private readonly ctx: BackendContext;
+  /** Created when the session loads: a request that never loads it allocates nothing more. */
+  private ctx!: BackendContext;
   private loaded = false;
   private loading: Promise<void> | undefined;
   /** The cookie value the request carried, if well-formed; read when the session loads. */
@@ -46,29 +50,33 @@ export class SessionState implements ProxyHandler<SessionData> {
   private stored = false;
   /** The data's JSON as loaded (or last committed): the baseline for change tracking. */
   private baseline = EMPTY;
-  private metadata: SessionMetadata = { created: 0, expires: 0 };
+  private metadata!: SessionMetadata;
   /** The record the request's cookie pointed to is gone (destroyed, regenerated, expired): clear that cookie. */
   private cookieEnded = false;
   /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
   private regenerated = false;
   private members: { load(): Promise<void>; regenerate(): Promise<void>; destroy(): Promise<void> } | undefined;
   /** `regenerate()` / `destroy()` calls in flight: the commit waits for them, awaited by the handler or not. */
-  private operations: Promise<void>[] = [];
+  private operations: Promise<void>[] | undefined;
 
   constructor(
     readonly config: SessionConfig,
     private readonly request: Request,
     private readonly response: Response,
   ) {
-    this.ctx = { now: 0, lifetime: config.serverLifetime, ttl: config.serverLifetime, request };
     this.data = config.schema?.createTarget() ?? {};
     this.session = new Proxy(this.data, this) as Session;
   }
 
   // ---- Proxy traps: data as properties, guarded until loaded ----
 
+  /** The state behind `session` when it is one of ours (of any configuration), otherwise undefined. */
+  static of(session: unknown): SessionState | undefined {
+    return typeof session === 'object' && session !== null ? ((session as Record<symbol, unknown>)[STATE] as SessionState | undefined) : undefined;
+  }
+
   get(target: SessionData, key: string | symbol): unknown {
-    if (typeof key === 'symbol') return Reflect.get(target, key);
+    if (typeof key === 'symbol') return key === STATE ? this : Reflect.get(target, key);
     if (MEMBERS.has(key)) return this.member(key);
     if (!this.loaded) throw new SessionNotLoaded(key);
     return target[key];
@@ -142,6 +150,8 @@ export class SessionState implements ProxyHandler<SessionData> {
     if (this.loading === undefined) {
       if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
       holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
+      const lifetime = this.config.serverLifetime;
+      this.ctx ??= { now: 0, lifetime, ttl: lifetime, request: this.request };
       this.loading = this.read().finally(() => (this.loading = undefined));
     }
     return this.loading;
@@ -166,7 +176,7 @@ export class SessionState implements ProxyHandler<SessionData> {
 
   private track(operation: () => Promise<void>): Promise<void> {
     const running = operation();
-    this.operations.push(running);
+    (this.operations ??= []).push(running);
     // Not awaited by the handler, a failure still fails the commit (503) rather than the process.
     running.catch(ignore);
     return running;
@@ -224,7 +234,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     const config = this.config;
     // A load, regenerate() or destroy() the handler did not await still decides what is saved.
     if (this.loading !== undefined) await this.loading.catch(ignore);
-    if (this.operations.length > 0) await Promise.all(this.operations);
+    if (this.operations !== undefined) await Promise.all(this.operations);
     if (!this.loaded) return undefined;
     if (status >= 500 && !config.commitOnServerError) return undefined;
     // The browser would not keep a cookie for a path it would never send it to.
