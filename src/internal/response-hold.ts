@@ -60,6 +60,8 @@ export function holdResponse(res: ServerResponse, commit: CommitFunction, onFail
 
 function installWrappers(): void {
   const proto = ServerResponse.prototype as unknown as Record<string, AnyFunction>;
+  // Responses without a hold find `undefined` here instead of walking the whole prototype chain on every call.
+  Object.defineProperty(proto, HOLD, { value: undefined, writable: true, configurable: true });
   for (const method of ['writeHead', 'flushHeaders', 'write', 'end'] as const) {
     const original = (native[method] = proto[method]);
     proto[method] = function (this: HeldResponse, ...args: unknown[]) {
