@@ -57,9 +57,8 @@ async function serverCpu(port: number): Promise<number> {
 }
 
 /** Requests per second, and the server's CPU microseconds per request. */
-async function measure(port: number, test: Case, duration = DURATION): Promise<{ rate: number; cpu: number }> {
-  const headers: Record<string, string> = {};
-  if (test.withSession) headers.cookie = await sessionCookie(port, '/session/counter');
+async function measure(port: number, test: Case, cookie: string, duration = DURATION): Promise<{ rate: number; cpu: number }> {
+  const headers: Record<string, string> = cookie ? { cookie } : {};
   const before = await serverCpu(port);
   const result = await autocannon({ url: `http://127.0.0.1:${port}${test.path}`, connections: 16, duration, headers });
   const cpu = (await serverCpu(port)) - before;
@@ -72,14 +71,16 @@ async function main(): Promise<void> {
   // One process per case: a process that serves one kind of request only, like the bare app it is compared with.
   const servers = await Promise.all(CASES.map(test => startServer(script, test.server)));
   try {
+    // One session cookie per case, fetched once: the never-loaded case must not see a loaded session between rounds.
+    const cookies = await Promise.all(CASES.map((test, i) => (test.withSession ? sessionCookie(servers[i].port, '/session/counter') : '')));
     // Warm-up: let the JIT settle before anything counts.
-    for (const [i, test] of CASES.entries()) await measure(servers[i].port, test, 2);
+    for (const [i, test] of CASES.entries()) await measure(servers[i].port, test, cookies[i], 2);
     const samples = CASES.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
     for (let round = 0; round < ROUNDS; round++) {
       // A different order each round, so no case always runs right after the same neighbour.
       const order = CASES.map((_, i) => (i + round) % CASES.length);
       for (const i of order) {
-        const { rate, cpu } = await measure(servers[i].port, CASES[i]);
+        const { rate, cpu } = await measure(servers[i].port, CASES[i], cookies[i]);
         samples[i].rates.push(rate);
         samples[i].cpus.push(cpu);
       }
