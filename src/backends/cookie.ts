@@ -35,6 +35,8 @@ const PURPOSE = 'routing-controllers-sessions/cookie-backend/v1';
 const CLOCK_SKEW = 60;
 const DEFAULT_MAX_AGE = 14 * 24 * 3600;
 const TIMESTAMP = /^[0-9]{1,12}$/;
+/** Cookie values remembered as signed or verified: enough for the sessions active in one process at a time. */
+const RECENT_VALUES = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -50,6 +52,11 @@ export class CookieBackend extends SessionBackend {
   override readonly revocable = false;
   private readonly signer: HmacSigner;
   private readonly maxAge: number | undefined;
+  /**
+   * Values this backend signed or verified lately, with what they carry. A browser sends back exactly what it was
+   * given, so most requests skip the HMAC; the age is still checked on every read. Oldest first.
+   */
+  private readonly recent = new Map<string, Signed>();
 
   constructor(options: CookieBackendOptions) {
     super();
@@ -78,9 +85,12 @@ export class CookieBackend extends SessionBackend {
   }
 
   async write(data: SessionData, _sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const payload = Buffer.from(stringifySession(data)).toString('base64url');
-    const signed = `${payload}.${contextNow(ctx)}`;
-    return `${signed}.${this.signer.sign(signed)}`;
+    const text = stringifySession(data);
+    const timestamp = contextNow(ctx);
+    const signed = `${Buffer.from(text).toString('base64url')}.${timestamp}`;
+    const value = `${signed}.${this.signer.sign(signed)}`;
+    this.remember(value, { text, timestamp, keyIndex: 0 });
+    return value;
   }
 
   /** Nothing to remove: the data lives in the client's cookie. */
@@ -92,6 +102,16 @@ export class CookieBackend extends SessionBackend {
 
   private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
     if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return undefined;
+    const signed = this.recent.get(value) ?? this.verify(value);
+    if (signed === undefined) return undefined;
+    const age = contextNow(ctx) - signed.timestamp;
+    if (age > (this.maxAge ?? ctx?.lifetime ?? DEFAULT_MAX_AGE) || age < -CLOCK_SKEW) return undefined;
+    const data = parseSession(signed.text);
+    return data === undefined ? undefined : { data, keyIndex: signed.keyIndex };
+  }
+
+  /** What a value carries, if it is exactly `<base64url>.<timestamp>.<signature>` under one of the keys. */
+  private verify(value: string): Signed | undefined {
     const lastDot = value.lastIndexOf('.');
     const firstDot = value.indexOf('.');
     if (firstDot <= 0 || firstDot === lastDot) return undefined;
@@ -103,11 +123,23 @@ export class CookieBackend extends SessionBackend {
 
     const keyIndex = this.signer.verify(signed, value.slice(lastDot + 1));
     if (keyIndex === -1) return undefined;
-
-    const age = contextNow(ctx) - Number(timestamp);
-    if (age > (this.maxAge ?? ctx?.lifetime ?? DEFAULT_MAX_AGE) || age < -CLOCK_SKEW) return undefined;
-
-    const data = parseSession(Buffer.from(payload, 'base64url').toString('utf8'));
-    return data === undefined ? undefined : { data, keyIndex };
+    const verified = { text: Buffer.from(payload, 'base64url').toString('utf8'), timestamp: Number(timestamp), keyIndex };
+    this.remember(value, verified);
+    return verified;
   }
+
+  private remember(value: string, signed: Signed): void {
+    if (this.recent.size >= RECENT_VALUES) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(value, signed);
+  }
+}
+
+/** The content of a genuine cookie value. */
+interface Signed {
+  /** The session's JSON text. */
+  text: string;
+  /** When it was signed, unix seconds. */
+  timestamp: number;
+  /** Which key signed it: 0 is the newest. */
+  keyIndex: number;
 }
