@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import express from 'express';
 import request from 'supertest';
 import { InMemoryBackend, type SessionCookieOptions } from '../../src';
 import { cookieHeader, isCleared, sessionCookie, setCookies } from '../support/cookies';
@@ -75,3 +76,39 @@ describe('option: cookie', () => {
     expect(res.body.data).to.deep.equal({ count: 1 });
   });
 });
+
+describe('responses that set the session cookie', () => {
+  const app = () => sessionApp({ backend: new InMemoryBackend() });
+
+  it('are marked Cache-Control: no-store and Vary: Cookie', async () => {
+    const res = await request(app()).post('/s/increment').expect(200);
+    expect(res.headers['cache-control']).to.equal('no-store');
+    expect(res.headers.vary).to.equal('Cookie');
+  });
+
+  it('keep a Cache-Control the app chose, and add Cookie to its Vary', async () => {
+    const res = await request(sessionAppWithHeaders()).post('/s/increment').expect(200);
+    expect(res.headers['cache-control']).to.equal('private, max-age=0');
+    expect(res.headers.vary).to.equal('Accept-Encoding, Cookie');
+  });
+
+  it('are left alone when no cookie is set', async () => {
+    const server = app();
+    const cookie = cookieHeader(await request(server).post('/s/increment').expect(200));
+    const res = await request(server).get('/s/read').set('Cookie', cookie).expect(200);
+    expect(res.headers).to.not.have.property('vary');
+    expect(res.headers['cache-control']).to.equal(undefined);
+  });
+});
+
+/** The session app behind a middleware that sets its own caching headers first. */
+function sessionAppWithHeaders() {
+  const outer = express();
+  outer.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'private, max-age=0');
+    res.setHeader('Vary', 'Accept-Encoding');
+    next();
+  });
+  outer.use(sessionApp({ backend: new InMemoryBackend() }));
+  return outer;
+}

@@ -191,8 +191,11 @@ class ResponseHold {
     // Whatever ran during the hold (express's final handler) may have changed the status: restore it.
     res.statusCode = this.statusCode;
     res.statusMessage = this.statusMessage as string;
-    if (cookie !== undefined && !addCookieToWriteHead(this.queue, cookie)) {
-      native.setHeader.call(res, 'Set-Cookie', [...toList(res.getHeader('set-cookie')), cookie]);
+    if (cookie !== undefined) {
+      if (!addCookieToWriteHead(this.queue, cookie)) {
+        native.setHeader.call(res, 'Set-Cookie', [...toList(res.getHeader('set-cookie')), cookie]);
+      }
+      preventCaching(res);
     }
     for (const { method, args } of this.queue.splice(0)) native[method].apply(res, args);
     this.replaying = false;
@@ -278,6 +281,16 @@ function addCookieToWriteHead(queue: Array<{ method: WireMethod; args: unknown[]
   copy[key] = [...toList(copy[key]), cookie];
   first.args[index] = copy;
   return true;
+}
+
+/**
+ * A response that sets the session cookie must not be stored by a shared cache and handed to someone else
+ * (RFC 9111 §3, OWASP): `Cache-Control: no-store` unless the app chose its own policy, and `Vary: Cookie`.
+ */
+function preventCaching(res: ServerResponse): void {
+  if (!res.hasHeader('cache-control')) native.setHeader.call(res, 'Cache-Control', 'no-store');
+  const vary = toList(res.getHeader('vary')).join(', ');
+  if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) native.setHeader.call(res, 'Vary', vary ? `${vary}, Cookie` : 'Cookie');
 }
 
 function toList(value: unknown): string[] {
