@@ -38,7 +38,7 @@ const HOLD = Symbol('routing-controllers-sessions hold');
 type HeldResponse = ServerResponse & { [HOLD]?: ResponseHold; _header?: string | null };
 
 /** The methods as they were before the wrappers, for replay and for responses without a hold. */
-const native = {} as Record<WireMethod | HeaderMethod, AnyFunction> & { headersSent: (this: ServerResponse) => boolean };
+const native = {} as Record<WireMethod | HeaderMethod, AnyFunction>;
 
 /**
  * True once the response has started from the application's point of view, even while this library still holds
@@ -79,7 +79,6 @@ function installWrappers(): void {
     };
   }
   const headersSent = findGetter(ServerResponse.prototype, 'headersSent');
-  native.headersSent = headersSent;
   Object.defineProperty(ServerResponse.prototype, 'headersSent', {
     configurable: true,
     get(this: HeldResponse) {
@@ -90,7 +89,7 @@ function installWrappers(): void {
 }
 
 function findGetter(object: object, property: string): (this: ServerResponse) => boolean {
-  let proto: object | null = object;
+  let proto = object;
   while (Object.getOwnPropertyDescriptor(proto, property)?.get === undefined) proto = Object.getPrototypeOf(proto) as object;
   return Object.getOwnPropertyDescriptor(proto, property)!.get as (this: ServerResponse) => boolean;
 }
