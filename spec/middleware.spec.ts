@@ -7,6 +7,7 @@ import { InMemoryBackend, SessionMiddleware, SessionSettings } from '../src';
 import { createApp } from './support/app';
 import { cookieHeader } from './support/cookies';
 import { FaultyBackend } from './support/faulty-backend';
+import { countVisit } from './support/session-controller';
 
 /** The documented way to install sessions globally. */
 @Middleware({ type: 'before' })
@@ -18,9 +19,7 @@ class GlobalSessions extends SessionMiddleware {}
 class GlobalController {
   @Get('/count')
   async count(@Req() req: Request) {
-    await req.session.load();
-    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
-    return { count: req.session.count };
+    return countVisit(req);
   }
 }
 
@@ -31,9 +30,7 @@ class GlobalController {
 class TwiceController {
   @Get('/count')
   async count(@Req() req: Request) {
-    await req.session.load();
-    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
-    return { count: req.session.count };
+    return countVisit(req);
   }
 }
 

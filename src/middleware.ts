@@ -56,13 +56,12 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
   }
 
   /** Not async: express 5 would also handle a returned promise, and `next` must run once. */
-  use(request: Request, response: Response, next: NextFunction): void {
+  use(req: Request, response: Response, next: NextFunction): void {
     const config = this.settings.get(this.constructor);
     if (config === undefined) {
       const name = this.constructor.name;
       return next(new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`));
     }
-    const req = request;
     const existing = SessionState.of(req.session);
     if (existing !== undefined) {
       if (existing.config === config) return next();

@@ -16,6 +16,7 @@ import { type BackendContext, CookieBackend, SessionError, SessionMiddleware, co
 import { EXPRESS_MAJORS, SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
+import { countVisit } from '../support/session-controller';
 
 /**
  * The HKDF purpose the backend signs for (see src/backends/cookie.ts): the base string, plus the cookie name that
@@ -105,9 +106,7 @@ function isPolluted(): boolean {
 class CookieSpecController {
   @Get('/count')
   async count(@Req() req: Request) {
-    await req.session.load();
-    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
-    return { count: req.session.count };
+    return countVisit(req);
   }
 
   @Get('/peek')

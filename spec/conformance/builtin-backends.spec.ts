@@ -9,6 +9,7 @@ import { SECRET, createApp } from '../support/app';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { MapBackend } from '../support/map-backend';
 import { ConformanceSession, describeBackendConformance } from './backend-conformance';
+import { countVisit } from '../support/session-controller';
 
 describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true });
 
@@ -42,9 +43,7 @@ describeBackendConformance('a custom backend with only the four methods (MapBack
 class CounterController {
   @Get('/count')
   async count(@Req() req: Request) {
-    await req.session.load();
-    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
-    return { count: req.session.count };
+    return countVisit(req);
   }
 }
 

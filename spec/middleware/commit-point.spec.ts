@@ -435,6 +435,12 @@ function emptyBody(res: RawResponse): void {
   expect(res.body.length).to.equal(0);
 }
 
+/** The three server-sent events the SSE routes write. */
+function threeEvents(res: RawResponse): void {
+  expect(res.headers['content-type']).to.equal('text/event-stream');
+  expect(res.text).to.equal('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+}
+
 const SHAPES: Shape[] = [
   { name: 'JSON return (sync handler)', path: '/commit/json/sync', status: 200, check: jsonBody({ shape: 'sync' }), marker: 'sync' },
   { name: 'async return', path: '/commit/json/async', status: 200, check: jsonBody({ shape: 'async' }), marker: 'async' },
@@ -586,10 +592,7 @@ const SHAPES: Shape[] = [
     path: '/commit/stream/sse',
     status: 200,
     onHeaders: () => sseGate.resolve(),
-    check: res => {
-      expect(res.headers['content-type']).to.equal('text/event-stream');
-      expect(res.text).to.equal('data: 1\n\ndata: 2\n\ndata: 3\n\n');
-    },
+    check: threeEvents,
     marker: 'data:',
   },
   {
@@ -597,10 +600,7 @@ const SHAPES: Shape[] = [
     path: '/commit/stream/sse-returns-early',
     status: 200,
     onHeaders: () => sseGate.resolve(),
-    check: res => {
-      expect(res.headers['content-type']).to.equal('text/event-stream');
-      expect(res.text).to.equal('data: 1\n\ndata: 2\n\ndata: 3\n\n');
-    },
+    check: threeEvents,
     marker: 'data:',
   },
   {

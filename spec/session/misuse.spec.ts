@@ -7,6 +7,7 @@ import { InMemoryBackend, SessionMiddleware, type SessionData } from '../../src'
 import { createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
+import { countVisit } from '../support/session-controller';
 
 const clock = new FakeClock();
 
@@ -28,9 +29,7 @@ class MisuseController {
 
   @Get('/count')
   async count(@Req() req: Request) {
-    await req.session.load();
-    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
-    return { count: req.session.count };
+    return countVisit(req);
   }
 
   /** The session expires while the handler runs. */

@@ -7,11 +7,11 @@
  * and an error response is sent instead. So the client never sees a success for data that was not saved.
  *
  * Why each detail exists (see the project notes on the commit point):
- * - Header changes after the first wire call are ignored: in plain Node they would throw, and while a response is
- *   held `headersSent` is false, so express's final handler (reached through routing-controllers' `next()`) tries to
- *   write a 404 over it. Ignoring its calls keeps the handler's response intact.
+ * - Header changes after the first wire call are ignored: in plain Node they would throw, and an error response
+ *   reports `headersSent` false while held, so express's final handler (reached through routing-controllers'
+ *   `next(err)`) writes its own page over it. Ignoring its calls keeps the handler's response intact.
  * - Replay is held for at least two event-loop turns: the router reaches that final handler through `setImmediate`,
- *   and it must find the response still held, or it destroys the keep-alive socket.
+ *   and it must find an error response still held, or it destroys the keep-alive socket.
  * - `end()` and `write()` call `this.writeHead()` internally: during replay every wrapper passes straight through.
  *
  * The wrappers live on `http.ServerResponse.prototype`, installed once, and act only on responses that carry a hold
