@@ -12,7 +12,7 @@ export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';
 
 // The session
-export type { Session, SessionData, SessionFields, SessionMembers } from './session/session-data';
+export type { Session, SessionData, SessionFields, SessionMembers, SessionMetadata } from './session/session-data';
 export { responseStarted } from './internal/response-hold';
 
 // Decorators
@@ -25,7 +25,7 @@ export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/se
 
 // Backends
 export { SessionBackend } from './backends/backend';
-export type { BackendContext } from './backends/backend';
+export type { BackendContext, SessionChanges } from './backends/backend';
 export { InMemoryBackend } from './backends/memory';
 export type { InMemoryBackendOptions } from './backends/memory';
 export { CookieBackend } from './backends/cookie';

@@ -3,7 +3,7 @@
  * methods, and pass the class (resolved from typedi) or an instance as the `backend` option.
  */
 import type { Request } from 'express';
-import type { SessionData } from '../session/session-data';
+import type { SessionData, SessionMetadata } from '../session/session-data';
 import { randomSessionId } from '../internal/session-id';
 
 /**
@@ -24,12 +24,36 @@ export interface BackendContext {
    * e.g. a cookie verified with an older key that should be re-signed with the newest.
    */
   rewrite?: boolean;
+  /**
+   * On `write` with an id: `true` when no record exists under it yet (a new session, or the new id of
+   * `regenerate()`), so the record is created; `false` when an existing record is updated. A merging backend must
+   * then write nothing if the record is gone: a logout (or expiry) that happened meanwhile wins over a slower
+   * request on the same session.
+   */
+  isNew?: boolean;
+  /**
+   * On `write` of an existing record (`isNew: false`): the top-level keys that changed since the request read the
+   * record (the metadata key included when it changed). A backend that stores keys separately writes only
+   * `changes.changed` and deletes `changes.removed`, so concurrent requests that change different keys all keep
+   * their changes. Absent when the whole record is written. Backends that store the record whole may ignore it.
+   */
+  changes?: SessionChanges;
+}
+
+/** Which top-level keys of a record a request changed: see {@link BackendContext.changes}. */
+export interface SessionChanges {
+  /** Keys set to a new value (present in the data passed to `write`). */
+  readonly changed: readonly string[];
+  /** Keys deleted (absent from the data passed to `write`). */
+  readonly removed: readonly string[];
 }
 
 /**
  * A session store.
  *
- * Required: {@link read}, {@link write}, {@link remove}, {@link exists}. Optional: {@link generateId}.
+ * Required: {@link read}, {@link write}, {@link remove}, {@link exists}. Recommended: honour `ctx.ttl`, and
+ * `ctx.isNew` / `ctx.changes` when records are stored per key (see {@link BackendContext}). Optional:
+ * {@link touch}, {@link generateId}.
  *
  * @example
  * @Service()
@@ -62,6 +86,13 @@ export abstract class SessionBackend {
 
   /** Whether a record exists under `sessionId`. */
   abstract exists(sessionId: string, ctx?: BackendContext): Promise<boolean>;
+
+  /**
+   * Optional: extends a record's life without rewriting its data, for rolling sessions and idle timeouts. Store
+   * `metadata` as the record's `__session` key and set its time to live to `ctx.ttl` seconds; do
+   * nothing if the record is gone. Without it, the middleware rewrites the whole record instead.
+   */
+  touch?(sessionId: string, metadata: SessionMetadata, ctx: BackendContext): Promise<void>;
 
   /** A new session id: at least 128 bits from the CSPRNG, cookie-safe. Override to change the format. */
   generateId(): string {

@@ -43,6 +43,16 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
 /** Where a record keeps the library's metadata; user data can neither read nor write it. */
 export const METADATA_KEY = '__session';
 
+/** What a record keeps under {@link METADATA_KEY}, in unix seconds. */
+export interface SessionMetadata {
+  /** When the session began (a new session, or the last `regenerate()`). */
+  created: number;
+  /** When the session was last refreshed by activity (rolling sessions and idle timeouts); `created` otherwise. */
+  accessed: number;
+  /** When the session ends on the server, whatever the cookie says. */
+  expires: number;
+}
+
 /**
  * `req.session`: your data as plain properties, plus the {@link SessionMembers}. With `T` declaring keys (a schema
  * class, or {@link SessionFields} augmented), only those keys compile; with none, any key does, as `unknown`.
