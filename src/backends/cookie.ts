@@ -4,10 +4,11 @@
  * Value: `<base64url JSON>.<signed-at, unix seconds>.<HMAC-SHA256, base64url>`. Anything that is not exactly that,
  * fails the signature, is older than `maxAge` or dated in the future is no session at all, never an error.
  */
-import { SessionError } from '../errors';
 import { HmacSigner } from '../internal/signing';
-import { checkSecrets } from '../internal/secrets';
+import { checkCookieBackendOptions } from '../internal/cookie-backend-options';
 import { MAX_COOKIE_BYTES } from '../internal/cookie-octets';
+import { type OpenedValue, RecentValues } from '../internal/recent-values';
+import { isFresh } from '../internal/value-age';
 import { parseSession, stringifySession } from '../serializers/json';
 import type { SessionData } from '../session/session-data';
 import { BackendContext, SessionBackend, contextNow } from './backend';
@@ -31,12 +32,7 @@ export interface CookieBackendOptions {
 
 /** HKDF purpose of the signing key: a value signed for anything else never verifies here. */
 const PURPOSE = 'routing-controllers-sessions/cookie-backend/v1';
-/** Clock skew tolerated between app instances for a signature dated in the future, in seconds. */
-const CLOCK_SKEW = 60;
-const DEFAULT_MAX_AGE = 14 * 24 * 3600;
 const TIMESTAMP = /^[0-9]{1,12}$/;
-/** Cookie values remembered as signed or verified: enough for the sessions active in one process at a time. */
-const RECENT_VALUES = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -54,24 +50,13 @@ export class CookieBackend extends SessionBackend {
   private readonly maxAge: number | undefined;
   /**
    * Values this backend signed or verified lately, with what they carry. A browser sends back exactly what it was
-   * given, so most requests skip the HMAC; the age is still checked on every read. Oldest first.
+   * given, so most requests skip the HMAC; the age is still checked on every read.
    */
-  private readonly recent = new Map<string, Signed>();
+  private readonly recent = new RecentValues();
 
   constructor(options: CookieBackendOptions) {
     super();
-    const secrets = checkSecrets(options?.secretKey);
-    if (typeof secrets === 'string') {
-      throw new SessionError('INVALID_OPTION', `Invalid CookieBackend option \`secretKey\`: ${secrets}`);
-    }
-    const maxAge = options.maxAge;
-    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge > 0)) {
-      throw new SessionError('INVALID_OPTION', 'Invalid CookieBackend option `maxAge`: expected a whole number of seconds > 0');
-    }
-    const purpose = options.purpose;
-    if (purpose !== undefined && (typeof purpose !== 'string' || purpose.length === 0)) {
-      throw new SessionError('INVALID_OPTION', 'Invalid CookieBackend option `purpose`: expected a non-empty string');
-    }
+    const { secrets, maxAge, purpose } = checkCookieBackendOptions('CookieBackend', options);
     this.signer = new HmacSigner(secrets, purpose === undefined ? PURPOSE : `${PURPOSE}/${purpose}`);
     this.maxAge = maxAge;
   }
@@ -89,7 +74,7 @@ export class CookieBackend extends SessionBackend {
     const timestamp = contextNow(ctx);
     const signed = `${Buffer.from(text).toString('base64url')}.${timestamp}`;
     const value = `${signed}.${this.signer.sign(signed)}`;
-    this.remember(value, { text, timestamp, keyIndex: 0 });
+    this.recent.remember(value, { text, timestamp, keyIndex: 0 });
     return value;
   }
 
@@ -103,15 +88,13 @@ export class CookieBackend extends SessionBackend {
   private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
     if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return undefined;
     const signed = this.recent.get(value) ?? this.verify(value);
-    if (signed === undefined) return undefined;
-    const age = contextNow(ctx) - signed.timestamp;
-    if (age > (this.maxAge ?? ctx?.lifetime ?? DEFAULT_MAX_AGE) || age < -CLOCK_SKEW) return undefined;
+    if (signed === undefined || !isFresh(signed.timestamp, ctx, this.maxAge)) return undefined;
     const data = parseSession(signed.text);
     return data === undefined ? undefined : { data, keyIndex: signed.keyIndex };
   }
 
   /** What a value carries, if it is exactly `<base64url>.<timestamp>.<signature>` under one of the keys. */
-  private verify(value: string): Signed | undefined {
+  private verify(value: string): OpenedValue | undefined {
     const lastDot = value.lastIndexOf('.');
     const firstDot = value.indexOf('.');
     if (firstDot <= 0 || firstDot === lastDot) return undefined;
@@ -124,22 +107,7 @@ export class CookieBackend extends SessionBackend {
     const keyIndex = this.signer.verify(signed, value.slice(lastDot + 1));
     if (keyIndex === -1) return undefined;
     const verified = { text: Buffer.from(payload, 'base64url').toString('utf8'), timestamp: Number(timestamp), keyIndex };
-    this.remember(value, verified);
+    this.recent.remember(value, verified);
     return verified;
   }
-
-  private remember(value: string, signed: Signed): void {
-    if (this.recent.size >= RECENT_VALUES) this.recent.delete(this.recent.keys().next().value as string);
-    this.recent.set(value, signed);
-  }
-}
-
-/** The content of a genuine cookie value. */
-interface Signed {
-  /** The session's JSON text. */
-  text: string;
-  /** When it was signed, unix seconds. */
-  timestamp: number;
-  /** Which key signed it: 0 is the newest. */
-  keyIndex: number;
 }
