@@ -91,11 +91,11 @@ export class SessionValidationError extends HttpError {
 }
 
 /** Which backend call failed; part of {@link SessionBackendError}. */
-export type BackendOperation = 'read' | 'write' | 'remove';
+export type BackendOperation = 'read' | 'write' | 'touch' | 'remove';
 
 /**
- * The session backend failed (threw or rejected). The request fails with 503: nothing is reported
- * as saved that was not saved.
+ * The session backend failed (threw, rejected, or did not answer within `backendTimeout`). The request fails with
+ * 503: nothing is reported as saved that was not saved.
  *
  * The original error is kept as `cause` for your logs; it comes from your backend and its driver, so check what
  * they put in messages before logging it verbatim.
@@ -105,13 +105,24 @@ export class SessionBackendError extends HttpError {
   readonly status = 503;
   readonly code = 'BACKEND_FAILURE';
 
+  /** Whether the store did not answer within `backendTimeout`, rather than failing. */
+  readonly timedOut: boolean;
+
+  /** `timeout`: the call did not answer within so many milliseconds. */
   constructor(
     readonly operation: BackendOperation,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; timeout?: number },
   ) {
-    super(503, `The session store failed to ${operation} the session; try again later.`);
+    const timeout = options?.timeout;
+    super(
+      503,
+      timeout === undefined
+        ? `The session store failed to ${operation} the session; try again later.`
+        : `The session store did not answer (${operation}) within ${timeout} ms; try again later.`,
+    );
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'SessionBackendError';
+    this.timedOut = timeout !== undefined;
     if (options && 'cause' in options) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
 }

@@ -12,7 +12,7 @@ export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';
 
 // The session
-export type { Session, SessionData, SessionFields, SessionMembers, SessionMetadata } from './session/session-data';
+export type { Session, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
 export { responseStarted } from './internal/response-hold';
 
 // Decorators

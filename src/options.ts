@@ -11,6 +11,8 @@ import { isUnderPath, requestPath } from './internal/paths';
 import { checkSecrets } from './internal/secrets';
 import { CookieSettings, SetCookieWriter } from './internal/set-cookie';
 import { SessionSchema, type SessionValidationOptions } from './schema/session-schema';
+import type { ExpiryPolicy } from './session/expiry';
+import type { SessionData, SessionMeta } from './session/session-data';
 
 /** Options of the session cookie. */
 export interface SessionCookieOptions {
@@ -53,8 +55,51 @@ export interface SessionOptions {
    * @default 1209600 (14 days)
    */
   lifetime?: number;
-  /** Extend the lifetime on every request that loads the session. @default false */
+  /**
+   * Count the lifetime from the last activity instead of from creation: activity (a request that loads the
+   * session) refreshes the cookie and the record, at most once per `touchAfter`.
+   * @default false
+   */
   rolling?: boolean;
+  /**
+   * Seconds of inactivity after which the session ends on the server, whatever the cookie says. Activity refreshes
+   * it at most once per `touchAfter`, so it is exact to within `touchAfter` seconds.
+   * @default 0 (none)
+   */
+  idleTimeout?: number;
+  /**
+   * Seconds after its creation (or its last `regenerate()`) at which a session ends, however active it is and
+   * however often it is re-signed or refreshed. OWASP recommends one for every application.
+   * @default 0 (none; a session that is not rolling still ends after `lifetime`)
+   */
+  absoluteTimeout?: number;
+  /**
+   * Seconds since the last refresh before activity refreshes a rolling or idle-timed session again. Refreshing
+   * sends the cookie again and extends the record (with the backend's cheap `touch()` when it has one, so the data
+   * is not rewritten); a smaller value is more exact, a larger one writes less.
+   * @default 60, or a quarter of the shortest of lifetime and idleTimeout when that is less
+   */
+  touchAfter?: number;
+  /**
+   * Seconds a backend call may take before the request fails with `SessionBackendError` (503); fractions allowed.
+   * `0`: no limit (the backend's own timeouts apply).
+   * @default 5
+   */
+  backendTimeout?: number;
+  /**
+   * What a failed or timed-out read of the session does. `'fail'`: the request fails with `SessionBackendError`
+   * (503). `'degrade'`: the handler gets an empty, anonymous session with `req.session.meta.degraded === true`;
+   * changing it, `regenerate()` or `destroy()` still fail with 503, since nothing can be saved.
+   * @default 'fail'
+   */
+  onBackendFailure?: 'fail' | 'degrade';
+  /**
+   * Called for every session read from the backend: return true to end it (the record is removed and the cookie
+   * cleared). The way to revoke copies of stateless cookie sessions, e.g. with a per-user "valid after" time
+   * compared with `meta.createdAt`. Runs under `backendTimeout`; a throw counts as a failed read.
+   * @default none
+   */
+  isRevoked?: (meta: SessionMeta, data: Readonly<SessionData>, request: Request) => boolean | Promise<boolean>;
   /** The session cookie's attributes. */
   cookie?: SessionCookieOptions;
   /** Also commit the changes of requests that end in a 5xx. @default false (4xx responses always commit) */
@@ -80,15 +125,16 @@ export const BROWSER_SESSION_LIFETIME = 24 * 3600;
 const MAX_LIFETIME = 400 * 24 * 3600;
 
 /** The checked, defaulted, frozen options the middleware works with. */
-export interface SessionConfig {
+export interface SessionConfig extends ExpiryPolicy {
   readonly backend: SessionBackend;
   /** Whether this request loads its session before the handler. */
   readonly autoload: (request: Request) => boolean;
   /** Cookie Max-Age in seconds; 0 for a browser-session cookie. */
   readonly lifetime: number;
-  /** How long a session lives on the server, in seconds (>= 1). */
-  readonly serverLifetime: number;
-  readonly rolling: boolean;
+  /** Milliseconds; 0: none. */
+  readonly backendTimeout: number;
+  readonly degrade: boolean;
+  readonly isRevoked: SessionOptions['isRevoked'];
   readonly commitOnServerError: boolean;
   readonly cookie: CookieSettings;
   readonly setCookie: SetCookieWriter;
@@ -104,6 +150,12 @@ const KNOWN_OPTIONS = new Set([
   'autoload',
   'lifetime',
   'rolling',
+  'idleTimeout',
+  'absoluteTimeout',
+  'touchAfter',
+  'backendTimeout',
+  'onBackendFailure',
+  'isRevoked',
   'cookie',
   'commitOnServerError',
   'onError',
@@ -142,13 +194,34 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   if (typeof clock !== 'function') throw invalid('clock', 'expected a function returning milliseconds since the epoch');
   if (options.onError !== undefined && typeof options.onError !== 'function') throw invalid('onError', 'expected a function');
   const cookie = resolveCookie(options.cookie ?? {});
+  const serverLifetime = lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME;
+  const idleTimeout = checkSeconds('idleTimeout', options.idleTimeout);
+  const absoluteTimeout = checkSeconds('absoluteTimeout', options.absoluteTimeout);
+  const window = Math.min(serverLifetime, idleTimeout || Infinity);
+  const touchAfter = options.touchAfter ?? Math.min(60, Math.floor(window / 4));
+  if (!Number.isInteger(touchAfter) || touchAfter < 0 || touchAfter >= window) {
+    throw invalid('touchAfter', `expected whole seconds from 0 to less than the shortest of lifetime and idleTimeout (${window})`);
+  }
+  const backendTimeout = options.backendTimeout ?? 5;
+  if (typeof backendTimeout !== 'number' || !(backendTimeout >= 0) || !Number.isFinite(backendTimeout)) {
+    throw invalid('backendTimeout', 'expected seconds >= 0 (fractions allowed; 0 for no limit)');
+  }
+  const onBackendFailure = options.onBackendFailure ?? 'fail';
+  if (onBackendFailure !== 'fail' && onBackendFailure !== 'degrade') throw invalid('onBackendFailure', "expected 'fail' or 'degrade'");
+  if (options.isRevoked !== undefined && typeof options.isRevoked !== 'function') throw invalid('isRevoked', 'expected a function');
 
   return Object.freeze({
     backend: resolveBackend(options, resolveClass, cookie.name),
     autoload: resolveAutoload(options.autoload ?? false),
     lifetime,
-    serverLifetime: lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME,
+    serverLifetime,
     rolling: checkBoolean('rolling', options.rolling, false),
+    idleTimeout,
+    absoluteTimeout,
+    touchAfter,
+    backendTimeout: Math.ceil(backendTimeout * 1000),
+    degrade: onBackendFailure === 'degrade',
+    isRevoked: options.isRevoked,
     commitOnServerError: checkBoolean('commitOnServerError', options.commitOnServerError, false),
     cookie,
     setCookie: new SetCookieWriter(cookie),
@@ -294,6 +367,15 @@ function resolveCookie(cookie: SessionCookieOptions): CookieSettings {
     partitioned,
     priority,
   });
+}
+
+/** A timeout in whole seconds, 0 (none) by default; at most 400 days. */
+function checkSeconds(option: string, value: unknown): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_LIFETIME) {
+    throw invalid(option, `expected whole seconds from 1 to ${MAX_LIFETIME} (400 days), or 0 for none`);
+  }
+  return value as number;
 }
 
 function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {

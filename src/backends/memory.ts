@@ -1,13 +1,14 @@
 /**
  * InMemoryBackend: sessions in this process's memory, for tests, demos and single-process apps.
  *
- * Records are stored as JSON text, so a handler can never reach a stored object by reference.
+ * Records are stored as JSON text per top-level key, so a handler can never reach a stored object by reference, and
+ * requests that change different keys of one session all keep their changes (the same merge as RedisBackend's).
  * Memory is bounded: past `maxEntries` the least recently written session is evicted, and expired entries are
  * dropped when met or while writing, a couple at a time, so no request pays for a full scan.
  */
 import { SessionError } from '../errors';
 import { parseSession, stringifySession } from '../serializers/json';
-import type { SessionData } from '../session/session-data';
+import { METADATA_KEY, type SessionData, type SessionMetadata } from '../session/session-data';
 import { BackendContext, SessionBackend, contextNow } from './backend';
 
 /** Options of {@link InMemoryBackend}. */
@@ -21,7 +22,8 @@ export interface InMemoryBackendOptions {
 }
 
 interface Entry {
-  text: string;
+  /** Top-level key to the JSON text of its value. */
+  fields: Map<string, string>;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -57,16 +59,42 @@ export class InMemoryBackend extends SessionBackend {
 
   async read(sessionId: string, ctx?: BackendContext): Promise<SessionData | undefined> {
     const entry = this.live(sessionId, contextNow(ctx));
-    return entry === undefined ? undefined : parseSession(entry.text);
+    if (entry === undefined) return undefined;
+    let text = '';
+    for (const [key, value] of entry.fields) text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${value}`;
+    return parseSession(text === '' ? '{}' : `${text}}`);
   }
 
+  /**
+   * Replaces the record, or, for an existing record with `ctx.changes`, sets the changed keys and deletes the
+   * removed ones. An update of a record that is gone (destroyed or expired meanwhile) writes nothing.
+   */
   async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
     const id = sessionId ?? this.generateId();
     const now = contextNow(ctx);
-    this.entries.delete(id); // re-inserted last: most recently written
-    this.entries.set(id, { text: stringifySession(data), expiresAt: now + (ctx?.ttl ?? DEFAULT_TTL) });
-    this.evict(now);
+    let fields = new Map<string, string>();
+    let changed: readonly string[] = Object.keys(data);
+    if (sessionId !== undefined && ctx?.isNew === false) {
+      const entry = this.live(id, now);
+      if (entry === undefined) return id; // destroyed or expired meanwhile: that wins over this slower request
+      if (ctx.changes !== undefined) {
+        fields = entry.fields;
+        changed = ctx.changes.changed;
+        for (const key of ctx.changes.removed) fields.delete(key);
+      }
+    }
+    for (const key of changed) if (data[key] !== undefined) fields.set(key, stringifySession(data[key] as object));
+    this.store(id, fields, now + (ctx?.ttl ?? DEFAULT_TTL), now);
     return id;
+  }
+
+  /** Stores the new metadata and extends the record to `ctx.ttl`; nothing if the record is gone. */
+  override async touch(sessionId: string, metadata: SessionMetadata, ctx: BackendContext): Promise<void> {
+    const now = contextNow(ctx);
+    const entry = this.live(sessionId, now);
+    if (entry === undefined) return;
+    entry.fields.set(METADATA_KEY, stringifySession(metadata));
+    this.store(sessionId, entry.fields, now + ctx.ttl, now);
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -80,6 +108,12 @@ export class InMemoryBackend extends SessionBackend {
   /** Removes every session. */
   clear(): void {
     this.entries.clear();
+  }
+
+  private store(id: string, fields: Map<string, string>, expiresAt: number, now: number): void {
+    this.entries.delete(id); // re-inserted last: most recently written
+    this.entries.set(id, { fields, expiresAt });
+    this.evict(now);
   }
 
   private live(sessionId: string, now: number): Entry | undefined {

@@ -26,6 +26,22 @@ export interface SessionMembers {
   regenerate(): Promise<void>;
   /** Removes the data and the record; the cookie is cleared if the request carried one. */
   destroy(): Promise<void>;
+  /** When the session began, was last active and ends; `undefined` until loaded. */
+  readonly meta: SessionMeta | undefined;
+}
+
+/** The lifecycle of a loaded session, as `req.session.meta` tells it. Times in unix seconds. */
+export interface SessionMeta {
+  /** When the session began (a new session, or the last `regenerate()`). */
+  readonly createdAt: number;
+  /** The last activity that refreshed it (see the `touchAfter` option); `createdAt` when it never refreshes. */
+  readonly lastAccessedAt: number;
+  /** When it ends on the server, counting this request's refresh (rolling sessions, idle timeout). */
+  readonly expiresAt: number;
+  /** Seconds left until `expiresAt`, from now. */
+  readonly remainingSeconds: number;
+  /** The backend failed and `onBackendFailure: 'degrade'` gave an empty, anonymous session that cannot be saved. */
+  readonly degraded: boolean;
 }
 
 /** Names that data keys cannot take: the members above, the metadata key, and keys JavaScript gives meaning to. */
@@ -35,6 +51,7 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'id',
   'regenerate',
   'destroy',
+  'meta',
   'then',
   '__proto__',
   '__session',

@@ -9,7 +9,7 @@
  * in-place changes of nested objects count and an assignment of an equal value does not.
  */
 import type { Request, Response } from 'express';
-import { BackendContext, SessionBackend } from '../backends/backend';
+import { BackendContext, SessionBackend, SessionChanges } from '../backends/backend';
 import { BackendOperation, SessionBackendError, SessionError, SessionNotLoaded, SessionValidationError } from '../errors';
 import { readCookie } from '../internal/cookie-header';
 import { MAX_COOKIE_BYTES, isCookieValue } from '../internal/cookie-octets';
@@ -18,20 +18,15 @@ import { holdResponse, responseStarted } from '../internal/response-hold';
 import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options';
 import { isPlainRecord, parseSession, stringifySession } from '../serializers/json';
-import { METADATA_KEY, RESERVED_KEYS, Session, SessionData } from './session-data';
-
-/** What a record keeps besides the data (unix seconds). */
-interface SessionMetadata {
-  created: number;
-  expires: number;
-}
+import { isAlive, newMetadata, refreshMetadata } from './expiry';
+import { METADATA_KEY, RESERVED_KEYS, Session, SessionData, SessionMeta, SessionMetadata } from './session-data';
 
 const EMPTY = '{}';
 /** How `SessionState.of()` finds the state behind a session proxy: one property on the request, not two. */
 const STATE = Symbol('routing-controllers-sessions state');
 
 /** Members readable before the session is loaded. */
-const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'then']);
+const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'meta', 'then']);
 
 /** The session state of one request, and the Proxy handler behind `req.session`. */
 export class SessionState implements ProxyHandler<SessionData> {
@@ -55,6 +50,8 @@ export class SessionState implements ProxyHandler<SessionData> {
   private cookieEnded = false;
   /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
   private regenerated = false;
+  /** The read failed and `onBackendFailure: 'degrade'` gave an anonymous session instead: nothing can be saved. */
+  private degraded = false;
   private members: { load(): Promise<void>; regenerate(): Promise<void>; destroy(): Promise<void> } | undefined;
   /** `regenerate()` / `destroy()` calls in flight: the commit waits for them, awaited by the handler or not. */
   private operations: Promise<void>[] | undefined;
@@ -127,6 +124,8 @@ export class SessionState implements ProxyHandler<SessionData> {
         return this.loaded;
       case 'id':
         return this.loaded ? this.sessionId : undefined;
+      case 'meta':
+        return this.loaded ? this.meta() : undefined;
       case 'then':
         return undefined; // not a thenable: `await req.session` and returning it from a handler stay harmless
       default:
@@ -157,11 +156,14 @@ export class SessionState implements ProxyHandler<SessionData> {
     return this.loading;
   }
 
+  /** New id, data kept, old record removed now; the session counts as begun now (absolute timeout, `isRevoked`). */
   regenerate(): Promise<void> {
     return this.track(async () => {
       await this.load();
+      this.assertSavable('write');
       await this.removeStored();
       this.sessionId = await this.call('write', async () => newSessionId(this.config.backend));
+      this.metadata = newMetadata(this.config, this.refreshClock());
       this.regenerated = true;
     });
   }
@@ -169,9 +171,18 @@ export class SessionState implements ProxyHandler<SessionData> {
   destroy(): Promise<void> {
     return this.track(async () => {
       await this.load();
+      this.assertSavable('remove');
       for (const key of Object.keys(this.data)) delete this.data[key];
       await this.removeStored();
+      this.metadata = newMetadata(this.config, this.refreshClock());
     });
+  }
+
+  /** The lifecycle as it will be after this request, were it committed now. */
+  private meta(): SessionMeta {
+    const now = this.config.now();
+    const writing = this.stored && this.serialize() !== this.baseline;
+    return toMeta(refreshMetadata(this.config, this.metadata, now, writing), now, this.degraded);
   }
 
   private track(operation: () => Promise<void>): Promise<void> {
@@ -186,27 +197,44 @@ export class SessionState implements ProxyHandler<SessionData> {
     const now = this.refreshClock();
     const cookie = readCookie(this.request.headers.cookie, this.config.cookie.name);
     this.requestCookie = cookie;
-    const record = cookie === undefined ? undefined : await this.call('read', () => this.config.backend.read(cookie, this.ctx));
-    const metadata = isPlainRecord(record) ? readMetadata(record[METADATA_KEY]) : undefined;
-    // A record that is not an object at all (an array, a scalar) is invalid data, not "no session".
-    const text = isPlainRecord(record) ? stringifySession(withoutMetadata(record)) : record == null ? EMPTY : 'null';
-    this.metadata = this.freshMetadata(now);
-    if (text !== EMPTY) {
-      // The cookie names a record: adopt it, then drop it if it expired or fails the schema.
-      this.sessionId = cookie;
-      this.stored = true;
-      const data = metadata !== undefined && metadata.expires <= now ? undefined : await this.validate(parseSession(text));
-      if (data === undefined) {
-        // Expired on the server whatever the cookie said, or invalid: delete it, never extend it.
-        await this.removeStored();
-      } else {
-        for (const key of RESERVED_KEYS) delete data[key]; // a foreign record may use member names
-        Object.assign(this.data, data);
-        this.baseline = this.config.schema === undefined ? text : this.serialize();
-        this.metadata = metadata ?? this.metadata; // a record without metadata counts as created now
-      }
+    this.metadata = newMetadata(this.config, now);
+    try {
+      if (cookie !== undefined) await this.adopt(cookie, now);
+    } catch (error) {
+      if (!(this.config.degrade && error instanceof SessionBackendError)) throw error;
+      // The user's record may be fine: keep the cookie, hand out an anonymous session that cannot be saved.
+      this.degraded = true;
+      this.sessionId = undefined;
+      this.stored = false;
     }
     this.loaded = true;
+  }
+
+  /** Reads the record `cookie` names and takes its data, unless it expired, fails the schema or was revoked. */
+  private async adopt(cookie: string, now: number): Promise<void> {
+    const config = this.config;
+    const record = await this.call('read', () => config.backend.read(cookie, this.ctx));
+    // A record that is not an object at all (an array, a scalar) is invalid data, not "no session".
+    const text = isPlainRecord(record) ? stringifySession(withoutMetadata(record)) : record == null ? EMPTY : 'null';
+    if (text === EMPTY) return;
+    this.sessionId = cookie;
+    this.stored = true;
+    // A record without metadata counts as created now.
+    const metadata = (isPlainRecord(record) && readMetadata(record[METADATA_KEY])) || this.metadata;
+    let data = isAlive(config, metadata, now) ? await this.validate(parseSession(text)) : undefined;
+    if (data !== undefined && config.isRevoked !== undefined) {
+      const revoked = await this.call('read', async () => config.isRevoked!(toMeta(metadata, now, false), data!, this.request));
+      if (revoked) data = undefined;
+    }
+    if (data === undefined) {
+      // Expired on the server whatever the cookie said, invalid or revoked: delete it, never extend it.
+      await this.removeStored();
+      return;
+    }
+    for (const key of RESERVED_KEYS) delete data[key]; // a foreign record may use member names
+    Object.assign(this.data, data);
+    this.baseline = config.schema === undefined ? text : this.serialize();
+    this.metadata = metadata;
   }
 
   /**
@@ -247,30 +275,47 @@ export class SessionState implements ProxyHandler<SessionData> {
       if (this.stored) await this.removeStored();
       return this.cookieEnded && this.requestCookie !== undefined ? config.setCookie.clear(this.secure()) : undefined;
     }
-    const created = this.metadata.created;
-    const expires = config.rolling ? now + config.serverLifetime : this.metadata.expires;
-    const rewrite = !this.stored || text !== this.baseline || expires !== this.metadata.expires || this.ctx.rewrite === true;
-    if (!rewrite) return undefined;
-    if (expires - now < 1) {
+    this.assertSavable('write');
+    const writing = !this.stored || text !== this.baseline || this.ctx.rewrite === true;
+    const metadata = refreshMetadata(config, this.metadata, now, writing);
+    if (!writing && metadata === this.metadata) return undefined;
+    const ttl = metadata.expires - now;
+    if (ttl < 1) {
       // At or past expiry: delete, never write with a TTL <= 0.
       if (this.stored) await this.removeStored();
       return this.requestCookie !== undefined ? config.setCookie.clear(this.secure()) : undefined;
     }
 
-    const record = parseSession(text) as SessionData;
-    if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
-    record[METADATA_KEY] = { created, expires } satisfies SessionMetadata;
-    this.ctx.ttl = expires - now;
-    const id = await this.call('write', () => config.backend.write(record, this.sessionId, this.ctx));
-    this.checkCookieValue(id);
-    const cookieChanged =
-      id !== this.requestCookie || this.regenerated || (config.lifetime > 0 && expires !== this.metadata.expires);
+    this.ctx.ttl = ttl;
+    const id = writing || config.backend.touch === undefined ? await this.write(text, metadata) : await this.touch(metadata);
+    const cookieChanged = id !== this.requestCookie || this.regenerated || (config.lifetime > 0 && metadata.expires !== this.metadata.expires);
     this.sessionId = id;
     this.stored = true;
     this.baseline = text;
-    this.metadata = { created, expires };
+    this.metadata = metadata;
     if (!cookieChanged) return undefined;
-    return config.setCookie.session(id, this.secure(), now, config.lifetime > 0 ? expires - now : undefined);
+    return config.setCookie.session(id, this.secure(), now, config.lifetime > 0 ? ttl : undefined);
+  }
+
+  /** Writes the record: whole when new, otherwise with the keys that changed, for backends that merge. */
+  private async write(text: string, metadata: SessionMetadata): Promise<string> {
+    const config = this.config;
+    const record = parseSession(text) as SessionData;
+    if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
+    const ctx = this.ctx;
+    ctx.isNew = !this.stored;
+    ctx.changes = this.stored ? changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata) : undefined;
+    record[METADATA_KEY] = metadata;
+    const id = await this.call('write', () => config.backend.write(record, this.sessionId, ctx));
+    this.checkCookieValue(id);
+    return id;
+  }
+
+  /** Extends the record's life without rewriting its data. */
+  private async touch(metadata: SessionMetadata): Promise<string> {
+    const id = this.sessionId!;
+    await this.call('touch', () => this.config.backend.touch!(id, metadata, this.ctx));
+    return id;
   }
 
   private async removeStored(): Promise<void> {
@@ -284,8 +329,9 @@ export class SessionState implements ProxyHandler<SessionData> {
     if (this.requestCookie !== undefined) this.cookieEnded = true;
   }
 
-  private freshMetadata(now: number): SessionMetadata {
-    return { created: now, expires: now + this.config.serverLifetime };
+  /** A degraded session cannot be saved: changing it must not end in a success the store never saw. */
+  private assertSavable(operation: BackendOperation): void {
+    if (this.degraded) throw new SessionBackendError(operation, { cause: new Error('the session could not be read, so it cannot be changed') });
   }
 
   private refreshClock(): number {
@@ -315,13 +361,24 @@ export class SessionState implements ProxyHandler<SessionData> {
     }
   }
 
-  /** Runs a backend call; whatever it throws becomes a SessionBackendError (503), except this library's own errors. */
+  /**
+   * Runs a backend call under `backendTimeout`; whatever it throws becomes a SessionBackendError (503), except this
+   * library's own errors.
+   */
   private async call<T>(operation: BackendOperation, run: () => Promise<T>): Promise<T> {
+    const timeout = this.config.backendTimeout;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await run();
+      if (timeout === 0) return await run();
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SessionBackendError(operation, { timeout })), timeout);
+      });
+      return await Promise.race([run(), expired]);
     } catch (error) {
       if (error instanceof SessionError || error instanceof SessionBackendError) throw error;
       throw new SessionBackendError(operation, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -338,7 +395,27 @@ function loadedTooLate(): SessionError {
 function readMetadata(value: unknown): SessionMetadata | undefined {
   if (!isPlainRecord(value)) return undefined;
   const { created, expires } = value;
-  return Number.isInteger(created) && Number.isInteger(expires) ? { created: created as number, expires: expires as number } : undefined;
+  // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
+  const accessed = value.accessed ?? created;
+  if (!Number.isInteger(created) || !Number.isInteger(accessed) || !Number.isInteger(expires)) return undefined;
+  return { created: created as number, accessed: accessed as number, expires: expires as number };
+}
+
+function toMeta(metadata: SessionMetadata, now: number, degraded: boolean): SessionMeta {
+  return Object.freeze({
+    createdAt: metadata.created,
+    lastAccessedAt: metadata.accessed,
+    expiresAt: metadata.expires,
+    remainingSeconds: Math.max(0, metadata.expires - now),
+    degraded,
+  });
+}
+
+/** The top-level keys whose JSON differs between `before` and `after`, and the metadata key when it changed. */
+function changesBetween(before: SessionData, after: SessionData, metadataChanged: boolean): SessionChanges {
+  const changed = Object.keys(after).filter(key => JSON.stringify(after[key]) !== JSON.stringify(before[key]));
+  if (metadataChanged) changed.push(METADATA_KEY);
+  return { changed, removed: Object.keys(before).filter(key => !(key in after)) };
 }
 
 function withoutMetadata(record: SessionData): SessionData {

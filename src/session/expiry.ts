@@ -1,0 +1,50 @@
+/**
+ * When a session ends: the lifetime (from creation, or from the last activity when rolling), the idle timeout and
+ * the absolute timeout, all on the server, from the metadata kept in the record. All times in unix seconds.
+ *
+ * The record's stored `expires` and the limits of the current configuration both apply when a session is read, so
+ * shortening a timeout takes effect for sessions that already exist.
+ */
+import type { SessionMetadata } from './session-data';
+
+/** The part of the configuration that decides expiry. */
+export interface ExpiryPolicy {
+  /** Seconds a session lives from its creation, or from its last refresh when `rolling`. */
+  readonly serverLifetime: number;
+  readonly rolling: boolean;
+  /** Seconds of inactivity that end a session; 0: none. */
+  readonly idleTimeout: number;
+  /** Seconds from creation that end a session whatever its activity; 0: none. */
+  readonly absoluteTimeout: number;
+  /** Seconds since the last refresh before activity refreshes the session again (rolling, idle timeout). */
+  readonly touchAfter: number;
+}
+
+/** The metadata of a session that begins at `now`. */
+export function newMetadata(policy: ExpiryPolicy, now: number): SessionMetadata {
+  return { created: now, accessed: now, expires: expiresAt(policy, now, now) };
+}
+
+/** Whether a session with `metadata` is still alive at `now`. */
+export function isAlive(policy: ExpiryPolicy, metadata: SessionMetadata, now: number): boolean {
+  return now < metadata.expires && now < expiresAt(policy, metadata.created, metadata.accessed);
+}
+
+/**
+ * The metadata after a request at `now`. Activity refreshes the session only when it refreshes at all (`rolling`
+ * or an idle timeout) and either the record is written anyway or `touchAfter` seconds have passed: a burst of
+ * read-only requests costs one refresh, not one write each.
+ */
+export function refreshMetadata(policy: ExpiryPolicy, metadata: SessionMetadata, now: number, writing: boolean): SessionMetadata {
+  const refreshes = policy.rolling || policy.idleTimeout > 0;
+  const accessed = refreshes && (writing || now - metadata.accessed >= policy.touchAfter) ? now : metadata.accessed;
+  if (accessed === metadata.accessed && !writing) return metadata;
+  return { created: metadata.created, accessed, expires: expiresAt(policy, metadata.created, accessed) };
+}
+
+function expiresAt(policy: ExpiryPolicy, created: number, accessed: number): number {
+  let expires = (policy.rolling ? accessed : created) + policy.serverLifetime;
+  if (policy.idleTimeout > 0) expires = Math.min(expires, accessed + policy.idleTimeout);
+  if (policy.absoluteTimeout > 0) expires = Math.min(expires, created + policy.absoluteTimeout);
+  return expires;
+}
