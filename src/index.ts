@@ -30,6 +30,8 @@ export { InMemoryBackend } from './backends/memory';
 export type { InMemoryBackendOptions } from './backends/memory';
 export { CookieBackend } from './backends/cookie';
 export type { CookieBackendOptions } from './backends/cookie';
+export { EncryptedCookieBackend } from './backends/encrypted-cookie';
+export type { EncryptedCookieBackendOptions } from './backends/encrypted-cookie';
 
 // Errors
 export { SessionError, SessionNotLoaded, SessionBackendError, SessionValidationError } from './errors';

@@ -4,6 +4,7 @@
  */
 import type { Request } from 'express';
 import { CookieBackend } from './backends/cookie';
+import { EncryptedCookieBackend } from './backends/encrypted-cookie';
 import { SessionBackend, isSessionBackend } from './backends/backend';
 import { SessionError } from './errors';
 import { isCookieName } from './internal/cookie-octets';
@@ -261,8 +262,8 @@ function resolveBackend(options: SessionOptions, resolveClass: BackendResolver, 
     if (secrets === undefined) {
       throw invalid('secretKey', 'required for the cookie backend (the default); pass `secretKey: process.env.SESSION_SECRET`');
     }
-    const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend;
-    // Signed for this cookie name: a cookie of another area sharing the secret does not verify here.
+    const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend | typeof EncryptedCookieBackend;
+    // Signed (or sealed) for this cookie name: a cookie of another area sharing the secret does not open here.
     return new CookieClass({ secretKey: secrets, purpose: cookieName });
   }
   if (typeof backend === 'function') {
@@ -286,8 +287,11 @@ function resolveBackend(options: SessionOptions, resolveClass: BackendResolver, 
   return backend;
 }
 
+/** The built-in backends that keep the session in the cookie, and their subclasses: built from `secretKey`. */
 function isCookieBackendClass(backendClass: Function): boolean {
-  return backendClass === CookieBackend || backendClass.prototype instanceof CookieBackend;
+  return [CookieBackend, EncryptedCookieBackend].some(
+    cookieClass => backendClass === cookieClass || backendClass.prototype instanceof cookieClass,
+  );
 }
 
 function resolveAutoload(autoload: unknown): (request: Request) => boolean {
