@@ -25,6 +25,14 @@ export class SessionController {
     return { data: { ...req.session }, id: req.session.id ?? null };
   }
 
+  /** Loads the session and returns `req.session.meta`; with `?before=load`, what it is before loading. */
+  @Get('/meta')
+  async meta(@Req() req: Request) {
+    if (req.query.before === 'load') return { meta: req.session.meta ?? null };
+    await req.session.load();
+    return req.session.meta;
+  }
+
   /** Sets `?key=value` (value parsed as JSON when possible). */
   @Post('/set')
   async set(@Req() req: Request) {
