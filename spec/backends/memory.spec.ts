@@ -112,6 +112,69 @@ describe('InMemoryBackend', () => {
     });
   });
 
+  describe('merging writes (ctx.isNew false with ctx.changes)', () => {
+    const update = (changed: string[], removed: string[] = []): BackendContext => ({ ...ctxAt(NOW), isNew: false, changes: { changed, removed } });
+
+    it('sets only the changed keys and deletes the removed ones, keeping keys other requests wrote', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ a: 1, b: 2, c: 3 }, undefined, ctxAt(NOW));
+      // Two requests read {a, b, c}; one changes a and deletes c, the other adds d.
+      await backend.write({ a: 10, b: 2 }, id, update(['a'], ['c']));
+      await backend.write({ a: 1, b: 2, c: 3, d: 4 }, id, update(['d']));
+      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ a: 10, b: 2, d: 4 });
+    });
+
+    it('replaces a nested object under one key whole: the last writer wins inside it', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ cart: { items: ['x'] } }, undefined, ctxAt(NOW));
+      await backend.write({ cart: { items: ['x', 'y'] } }, id, update(['cart']));
+      await backend.write({ cart: { items: ['x', 'z'] } }, id, update(['cart']));
+      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ cart: { items: ['x', 'z'] } });
+    });
+
+    it('writes nothing when the record is gone: a logout meanwhile wins', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ a: 1 }, undefined, ctxAt(NOW));
+      await backend.remove(id);
+      expect(await backend.write({ a: 1, b: 2 }, id, update(['b']))).to.equal(id);
+      expect(await backend.exists(id, ctxAt(NOW))).to.equal(false);
+    });
+
+    it('creates the record for a new id (isNew true), replacing anything under it', async () => {
+      const backend = new InMemoryBackend();
+      const id = backend.generateId();
+      await backend.write({ a: 1 }, id, { ...ctxAt(NOW), isNew: true });
+      await backend.write({ b: 2 }, id, { ...ctxAt(NOW), isNew: true });
+      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ b: 2 });
+    });
+
+    it('replaces the whole record for an update without changes', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ a: 1, b: 2 }, undefined, ctxAt(NOW));
+      await backend.write({ c: 3 }, id, { ...ctxAt(NOW), isNew: false });
+      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ c: 3 });
+    });
+  });
+
+  describe('touch()', () => {
+    it('stores the metadata and extends the record without touching its data', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ a: 1 }, undefined, ctxAt(NOW, 10));
+      const metadata = { created: NOW, accessed: NOW + 5, expires: NOW + 105 };
+      await backend.touch(id, metadata, ctxAt(NOW + 5, 100));
+      expect(await backend.read(id, ctxAt(NOW + 104))).to.deep.equal({ a: 1, __session: metadata });
+      expect(await backend.exists(id, ctxAt(NOW + 105))).to.equal(false);
+    });
+
+    it('does not bring back a record that is gone', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ a: 1 }, undefined, ctxAt(NOW));
+      await backend.remove(id);
+      await backend.touch(id, { created: NOW, accessed: NOW, expires: NOW + 10 }, ctxAt(NOW, 10));
+      expect(await backend.exists(id, ctxAt(NOW))).to.equal(false);
+    });
+  });
+
   describe('clear()', () => {
     it('removes every session', async () => {
       const backend = new InMemoryBackend();

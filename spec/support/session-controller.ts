@@ -41,6 +41,14 @@ export class SessionController {
     return { id: req.session.id ?? null };
   }
 
+  /** Deletes the key named by `?key=`. */
+  @Post('/unset')
+  async unset(@Req() req: Request) {
+    await req.session.load();
+    delete req.session[String(req.query.key)];
+    return {};
+  }
+
   @Post('/increment')
   async increment(@Req() req: Request) {
     return countVisit(req);

@@ -39,7 +39,9 @@ export function refreshMetadata(policy: ExpiryPolicy, metadata: SessionMetadata,
   const refreshes = policy.rolling || policy.idleTimeout > 0;
   const accessed = refreshes && (writing || now - metadata.accessed >= policy.touchAfter) ? now : metadata.accessed;
   if (accessed === metadata.accessed && !writing) return metadata;
-  return { created: metadata.created, accessed, expires: expiresAt(policy, metadata.created, accessed) };
+  const expires = expiresAt(policy, metadata.created, accessed);
+  // The same object when nothing moved: callers tell a refresh by identity.
+  return accessed === metadata.accessed && expires === metadata.expires ? metadata : { created: metadata.created, accessed, expires };
 }
 
 function expiresAt(policy: ExpiryPolicy, created: number, accessed: number): number {
