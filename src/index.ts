@@ -30,6 +30,11 @@ export { InMemoryBackend } from './backends/memory';
 export type { InMemoryBackendOptions } from './backends/memory';
 export { CookieBackend } from './backends/cookie';
 export type { CookieBackendOptions } from './backends/cookie';
+export { RedisBackend } from './backends/redis/redis-backend';
+export type { RedisBackendOptions, UserSessionInfo } from './backends/redis/redis-backend';
+export { RedisUnavailableError } from './backends/redis/redis-unavailable';
+export type { RedisUnavailableReason } from './backends/redis/redis-unavailable';
+export type { RedisClientLike, RedisClientKind, NodeRedisClientLike, NodeRedisClusterLike, IoRedisLike } from './backends/redis/redis-clients';
 export { EncryptedCookieBackend } from './backends/encrypted-cookie';
 export type { EncryptedCookieBackendOptions } from './backends/encrypted-cookie';
 

@@ -1,0 +1,81 @@
+/**
+ * Fail-fast access to Redis: every command is refused at once when the client is not connected, or when too many
+ * commands are already waiting, and is given up after a timeout. So a Redis that refuses connections, drops them or
+ * stops answering costs a request a bounded wait and a 503, never a hang, and nothing piles up in a driver's queue.
+ * Nothing here keeps state about the outage: once the client has reconnected, the next command simply goes through.
+ */
+import { createHash } from 'node:crypto';
+import type { RedisCommandSender } from './redis-clients';
+import { RedisUnavailableError } from './redis-unavailable';
+
+/** A Lua script, sent by its SHA1 and by its text only when Redis does not know it yet. */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+}
+
+/** Commands through one client, with a timeout and a bound on those waiting. */
+export class RedisConnection {
+  private pending = 0;
+
+  constructor(
+    private readonly sender: RedisCommandSender,
+    private readonly commandTimeout: number,
+    private readonly maxPending: number,
+  ) {}
+
+  /** Sends one command (name first); `key` routes it in a cluster. */
+  command(key: string, args: string[]): Promise<unknown> {
+    if (!this.sender.ready()) {
+      return Promise.reject(
+        new RedisUnavailableError('not-ready', `Redis is not connected (client: ${this.sender.state()}); the command was refused instead of queued`),
+      );
+    }
+    if (this.pending >= this.maxPending) {
+      return Promise.reject(
+        new RedisUnavailableError('busy', `${this.pending} Redis commands are still waiting for an answer (maxPending); the command was refused`),
+      );
+    }
+    this.pending++;
+    const sent = this.sender.send(key, args);
+    // Counted until the driver settles it, not until we stop waiting: a command that timed out still occupies the
+    // driver's queue, and that is what maxPending bounds.
+    sent.then(
+      () => this.pending--,
+      () => this.pending--,
+    );
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new RedisUnavailableError('timeout', `Redis did not answer within ${this.commandTimeout} ms (commandTimeout)`)),
+        this.commandTimeout,
+      );
+      sent.then(
+        value => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Runs `script` on `key` with `args`: EVALSHA, then EVAL once if Redis (restarted, or another node) lacks it. */
+  async script(script: LuaScript, key: string, args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.command(key, ['EVALSHA', script.sha, '1', key, ...args]);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return this.command(key, ['EVAL', script.source, '1', key, ...args]);
+    }
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}

@@ -1,0 +1,95 @@
+/**
+ * The Lua scripts of RedisBackend. Each touches exactly one key (KEYS[1]), so each runs atomically on one node of a
+ * cluster. A session is a hash: field = top-level key of the record, value = that key's JSON text.
+ *
+ * Anything under a session key that is not a hash (another program's string, a list) counts as no session.
+ */
+import { LuaScript } from './redis-connection';
+
+/** Reads a session: its fields and values, flat, or nil. */
+export const READ = new LuaScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return false end
+return redis.call('HGETALL', KEYS[1])
+`);
+
+/**
+ * Writes a session.
+ * ARGV: mode, ttl (seconds >= 1), user field ('' for none), n, then n field/value pairs, then fields to delete.
+ * Modes: 'replace' writes the whole record whatever is there; 'replace-existing' does so only if the session still
+ * exists; 'merge' sets the given fields and deletes the others listed, only if the session still exists. "Still
+ * exists" is what makes a logout win over a slower request on the same session.
+ * Returns nil when nothing was written, else { 1, user before, user after } (nil where there is none).
+ */
+export const WRITE = new LuaScript(`
+local key, mode, ttl, userField = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local isHash = redis.call('TYPE', key).ok == 'hash'
+if mode ~= 'replace' and not isHash then return false end
+local before = false
+if userField ~= '' and isHash then before = redis.call('HGET', key, userField) end
+if mode ~= 'merge' then redis.call('DEL', key) end
+local last = 4 + 2 * tonumber(ARGV[4])
+for i = 5, last, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+for i = last + 1, #ARGV do redis.call('HDEL', key, ARGV[i]) end
+if redis.call('EXISTS', key) == 0 then return { 1, before, false } end
+redis.call('EXPIRE', key, ttl)
+local after = false
+if userField ~= '' then after = redis.call('HGET', key, userField) end
+return { 1, before, after }
+`);
+
+/**
+ * Extends a session without touching its data. ARGV: metadata JSON, ttl (seconds >= 1), user field ('' for none).
+ * Returns nil when the session is gone, else { 1, user } (user nil when there is none).
+ */
+export const TOUCH = new LuaScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return false end
+redis.call('HSET', KEYS[1], '__session', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local user = false
+if ARGV[3] ~= '' then user = redis.call('HGET', KEYS[1], ARGV[3]) end
+return { 1, user }
+`);
+
+/** Deletes a session. ARGV: user field ('' for none). Returns the user it belonged to, or nil. */
+export const REMOVE = new LuaScript(`
+local user = false
+if ARGV[1] ~= '' and redis.call('TYPE', KEYS[1]).ok == 'hash' then user = redis.call('HGET', KEYS[1], ARGV[1]) end
+redis.call('DEL', KEYS[1])
+return user
+`);
+
+/**
+ * Keeps one entry of a user index (a sorted set: member = session handle, score = its expiry in unix ms on the Redis
+ * clock). ARGV: handle, ttl in seconds (0 removes the entry). Drops expired entries, and expires the index with its
+ * last session. Returns the number of entries left.
+ */
+export const INDEX = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('ZADD', KEYS[1], string.format('%.0f', now + ttl * 1000), ARGV[1])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last == 0 then return 0 end
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return redis.call('ZCARD', KEYS[1])
+`);
+
+/**
+ * Looks at (or deletes) a session listed in a user index, but only if it still belongs to that user: an index entry
+ * may be stale (the user logged out of that session without destroying it). ARGV: user field, user JSON, 'get' or
+ * 'delete'. Returns nil when it is not that user's, else 1 ('delete') or { metadata JSON or '', ttl in ms } ('get').
+ */
+export const USER_SESSION = new LuaScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return false end
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return false end
+if ARGV[3] == 'delete' then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return { redis.call('HGET', KEYS[1], '__session') or '', redis.call('PTTL', KEYS[1]) }
+`);

@@ -1,0 +1,34 @@
+/**
+ * Redis key names of RedisBackend.
+ *
+ * A session lives under `prefix + SHA-256(id)`: the raw id never reaches Redis (a dump or a MONITOR shows no usable
+ * cookie), and a lookup compares hashes, so its timing says nothing about how much of a guessed id was right. Each
+ * session is one key, so every command and script touches one slot of a Redis Cluster; the per-user index is a key
+ * of its own and is only ever used by single-key commands too, so no hash tag is needed.
+ */
+import { createHash } from 'node:crypto';
+
+/** The 43-character base64url SHA-256 of `text`: never contains `:`, so it cannot collide with `user:` keys. */
+export function digest(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64url');
+}
+
+/** Builds the key names under one prefix. */
+export class SessionKeys {
+  constructor(readonly prefix: string) {}
+
+  /** The key of the session whose id is `sessionId`. */
+  session(sessionId: string): string {
+    return this.prefix + digest(sessionId);
+  }
+
+  /** The key of a session from its handle (the digest kept in a user index). */
+  sessionOfHandle(handle: string): string {
+    return this.prefix + handle;
+  }
+
+  /** The sorted set that lists the sessions of one user; `userJson` is the user id as stored (JSON text). */
+  user(userJson: string): string {
+    return `${this.prefix}user:${digest(userJson)}`;
+  }
+}
