@@ -1,0 +1,305 @@
+/**
+ * RedisBackend against a real Redis, for both drivers: what the conformance suites cannot see from outside, read back
+ * from Redis itself: key names and layout, real TTLs, merging writes, corrupt data, the per-user index.
+ */
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { type BackendContext, RedisBackend, type SessionData, SessionError, type SessionMetadata } from '../../src';
+import { FakeClock } from '../support/clock';
+import { cookieHeader, sessionCookie } from '../support/cookies';
+import { type AnyRedisClient, DRIVERS, closeClient, deleteKeys, describeWithRedis, keysOf, rawCommand, redisClient, uniquePrefix } from '../support/redis';
+import { sessionApp } from '../support/session-controller';
+
+const NOW = Math.floor(Date.now() / 1000);
+
+function ctx(extra: Partial<BackendContext> = {}): BackendContext {
+  return { now: NOW, lifetime: 3600, ttl: 3600, ...extra };
+}
+
+function hashed(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+describeWithRedis('RedisBackend', () => {
+  for (const driver of DRIVERS) {
+    describe(`with ${driver}`, () => {
+      let client: AnyRedisClient;
+      let prefix: string;
+      let backend: RedisBackend;
+
+      before(async () => {
+        client = await redisClient(driver);
+      });
+
+      beforeEach(() => {
+        prefix = uniquePrefix(`redis-${driver}`);
+        backend = new RedisBackend({ client, prefix });
+      });
+
+      afterEach(async () => {
+        await deleteKeys(prefix, client);
+      });
+
+      after(async () => {
+        await closeClient(client);
+      });
+
+      const redis = (key: string, ...args: string[]) => rawCommand(client, key, args);
+      const keyOf = (id: string) => prefix + hashed(id);
+
+      describe('options', () => {
+        it(`detects the client as ${driver}`, () => {
+          expect(backend.clientKind).to.equal(driver);
+        });
+
+        it('refuses what is not a supported client, naming the option', () => {
+          for (const bad of [undefined, {}, { get: () => 1 }, 'redis://localhost']) {
+            expect(() => new RedisBackend({ client: bad as never }), String(bad)).to.throw(SessionError, /option `client`/);
+          }
+        });
+
+        it('refuses bad timeouts, bounds, prefixes and user keys, naming each', () => {
+          expect(() => new RedisBackend({ client, commandTimeout: 0 })).to.throw(SessionError, /`commandTimeout`/);
+          expect(() => new RedisBackend({ client, maxPending: 1.5 })).to.throw(SessionError, /`maxPending`/);
+          expect(() => new RedisBackend({ client, prefix: 7 as never })).to.throw(SessionError, /`prefix`/);
+          expect(() => new RedisBackend({ client, userKey: '__session' })).to.throw(SessionError, /`userKey`/);
+        });
+      });
+
+      describe('keys', () => {
+        it('stores a session as one hash under prefix + SHA-256 of its id, with no trace of the id', async () => {
+          const id = await backend.write({ user: 'ada', cart: ['tea'] }, undefined, ctx());
+          const keys = await keysOf(prefix, client);
+          expect(keys).to.deep.equal([prefix + hashed(id)]);
+          expect(await redis(keys[0], 'TYPE', keys[0])).to.equal('hash');
+          const fields = (await redis(keys[0], 'HGETALL', keys[0])) as string[] | Record<string, string>;
+          const flat = Array.isArray(fields) ? fields : Object.entries(fields).flat();
+          expect(flat).to.have.members(['user', '"ada"', 'cart', '["tea"]']);
+          expect(keys[0]).to.not.include(id);
+          for (const text of flat) expect(text).to.not.include(id);
+        });
+
+        it('uses "session:" as the default prefix', async () => {
+          const plain = new RedisBackend({ client });
+          const id = await plain.write({ n: 1 }, undefined, ctx({ ttl: 5 }));
+          try {
+            expect(await redis(`session:${hashed(id)}`, 'EXISTS', `session:${hashed(id)}`)).to.equal(1);
+          } finally {
+            await plain.remove(id);
+          }
+        });
+      });
+
+      describe('TTL', () => {
+        it('gives the key the TTL of ctx.ttl', async () => {
+          const id = await backend.write({ n: 1 }, undefined, ctx({ ttl: 120 }));
+          const pttl = Number(await redis(keyOf(id), 'PTTL', keyOf(id)));
+          expect(pttl).to.be.above(100_000).and.at.most(120_000);
+        });
+
+        it('deletes instead of writing when the TTL is 0 or less', async () => {
+          const id = await backend.write({ n: 1 }, undefined, ctx());
+          await backend.write({ n: 2 }, id, ctx({ ttl: 0 }));
+          expect(await backend.exists(id)).to.equal(false);
+          const expired = await backend.write({ n: 1, __session: { created: NOW - 100, accessed: NOW - 100, expires: NOW - 1 } });
+          expect(await backend.exists(expired), 'a direct write of an expired record').to.equal(false);
+        });
+
+        it('touch() stores the metadata and sets the TTL, and leaves the data alone', async () => {
+          const id = await backend.write({ n: 1, __session: { created: NOW, accessed: NOW, expires: NOW + 60 } }, undefined, ctx({ ttl: 60 }));
+          const metadata: SessionMetadata = { created: NOW, accessed: NOW + 30, expires: NOW + 630 };
+          await backend.touch(id, metadata, ctx({ ttl: 600 }));
+          expect(await backend.read(id)).to.deep.equal({ n: 1, __session: metadata });
+          expect(Number(await redis(keyOf(id), 'PTTL', keyOf(id)))).to.be.above(500_000).and.at.most(600_000);
+        });
+
+        it('touch() does not bring back a session that is gone', async () => {
+          const id = backend.generateId();
+          await backend.touch(id, { created: NOW, accessed: NOW, expires: NOW + 60 }, ctx({ ttl: 60 }));
+          expect(await backend.exists(id)).to.equal(false);
+        });
+
+        it('is refreshed by touch() when a rolling session is used without changes', async () => {
+          const clock = new FakeClock();
+          const app = sessionApp({ backend, rolling: true, lifetime: 1000, clock: clock.now });
+          const first = await request(app).post('/s/set?cart=1').expect(200);
+          const id = sessionCookie(first)!.value;
+          await redis(keyOf(id), 'PEXPIRE', keyOf(id), '5000');
+          const writes = countCalls(backend, 'write');
+          clock.advance(120);
+          try {
+            await request(app).get('/s/read').set('Cookie', cookieHeader(first)).expect(200);
+          } finally {
+            writes.restore();
+          }
+          expect(writes.count, 'whole writes').to.equal(0);
+          expect(Number(await redis(keyOf(id), 'PTTL', keyOf(id)))).to.be.above(900_000);
+          const record = (await backend.read(id)) as SessionData & { __session: SessionMetadata };
+          expect(record.cart).to.equal(1);
+          expect(record.__session.accessed).to.equal(clock.seconds);
+        });
+      });
+
+      describe('writes from the middleware (ctx.isNew, ctx.changes)', () => {
+        it('writes only the changed keys and deletes the removed ones', async () => {
+          const id = await backend.write({ a: 1, b: 1, c: 1 }, undefined, ctx());
+          // b differs from the store but is not listed as changed: the store keeps its own b.
+          await backend.write({ a: 2, b: 999 }, id, ctx({ isNew: false, changes: { changed: ['a'], removed: ['c'] } }));
+          expect(await backend.read(id)).to.deep.equal({ a: 2, b: 1 });
+        });
+
+        it('replaces a nested value whole: the last writer of one key wins', async () => {
+          const id = await backend.write({ cart: { tea: 1, milk: 1 } }, undefined, ctx());
+          await backend.write({ cart: { tea: 2, milk: 1 } }, id, ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }));
+          await backend.write({ cart: { tea: 1, milk: 5 } }, id, ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }));
+          expect(await backend.read(id)).to.deep.equal({ cart: { tea: 1, milk: 5 } });
+        });
+
+        it('writes nothing to a session that is gone, merging or whole', async () => {
+          const id = await backend.write({ a: 1 }, undefined, ctx());
+          await backend.remove(id);
+          await backend.write({ a: 2 }, id, ctx({ isNew: false, changes: { changed: ['a'], removed: [] } }));
+          expect(await backend.exists(id), 'after a merging write').to.equal(false);
+          await backend.write({ a: 3 }, id, ctx({ isNew: false }));
+          expect(await backend.exists(id), 'after a whole write').to.equal(false);
+        });
+
+        it('replaces the whole record when the session is new', async () => {
+          const id = await backend.write({ a: 1, b: 1 }, undefined, ctx());
+          await backend.write({ c: 1 }, id, ctx({ isNew: true }));
+          expect(await backend.read(id)).to.deep.equal({ c: 1 });
+        });
+      });
+
+      describe('foreign or corrupt data', () => {
+        it('treats a key that is not a hash as no session, and never overwrites it on a merge', async () => {
+          const id = backend.generateId();
+          await redis(keyOf(id), 'SET', keyOf(id), 'not ours');
+          expect(await backend.read(id)).to.equal(undefined);
+          expect(await backend.exists(id)).to.equal(false);
+          await backend.write({ a: 1 }, id, ctx({ isNew: false, changes: { changed: ['a'], removed: [] } }));
+          expect(await redis(keyOf(id), 'GET', keyOf(id))).to.equal('not ours');
+        });
+
+        it('treats a hash whose values are not JSON as no session', async () => {
+          for (const bytes of ['{broken', 'undefined', '\u00ff\u00fe', '1,"injected":2']) {
+            const id = backend.generateId();
+            await redis(keyOf(id), 'HSET', keyOf(id), 'good', '1', 'bad', bytes);
+            expect(await backend.read(id), JSON.stringify(bytes)).to.equal(undefined);
+          }
+        });
+
+        it('drops prototype keys from what it reads', async () => {
+          const id = backend.generateId();
+          await redis(keyOf(id), 'HSET', keyOf(id), '__proto__', '{"polluted":true}', 'nested', '{"__proto__":{"polluted":true},"ok":1}');
+          const record = (await backend.read(id)) as SessionData;
+          expect(record).to.deep.equal({ nested: { ok: 1 } });
+          expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+        });
+
+        it('starts a fresh session over HTTP when the stored bytes are corrupt', async () => {
+          const app = sessionApp({ backend });
+          const first = await request(app).post('/s/set?count=5').expect(200);
+          const id = sessionCookie(first)!.value;
+          await redis(keyOf(id), 'HSET', keyOf(id), 'count', '{not json');
+          const res = await request(app).post('/s/increment').set('Cookie', cookieHeader(first)).expect(200);
+          expect(res.body).to.deep.equal({ count: 1 });
+        });
+      });
+
+      describe('userKey: the sessions of a user', () => {
+        let indexed: RedisBackend;
+
+        beforeEach(() => {
+          indexed = new RedisBackend({ client, prefix, userKey: 'userId' });
+        });
+
+        it('lists the live sessions of a user, with their metadata', async () => {
+          const metadata = { created: NOW, accessed: NOW, expires: NOW + 3600 };
+          const mine = [
+            await indexed.write({ userId: 7, __session: metadata }, undefined, ctx()),
+            await indexed.write({ userId: 7, __session: metadata }, undefined, ctx()),
+          ];
+          await indexed.write({ userId: 8 }, undefined, ctx());
+          await indexed.write({ userId: '7' }, undefined, ctx()); // another user: the string "7"
+          const listed = await indexed.listUserSessions(7);
+          expect(listed.map(info => info.handle)).to.have.members(mine.map(id => indexed.handleOf(id)));
+          for (const info of listed) {
+            expect(info.metadata).to.deep.equal(metadata);
+            expect(info.expiresInMs).to.be.above(3_000_000);
+            expect(info.handle).to.not.be.oneOf(mine);
+          }
+        });
+
+        it('destroys every session of a user but the one excepted, and no one else\'s', async () => {
+          const [current, other, third] = [
+            await indexed.write({ userId: 7 }, undefined, ctx()),
+            await indexed.write({ userId: 7 }, undefined, ctx()),
+            await indexed.write({ userId: 7 }, undefined, ctx()),
+          ];
+          const stranger = await indexed.write({ userId: 8 }, undefined, ctx());
+          expect(await indexed.destroyUserSessions(7, { except: current })).to.equal(2);
+          expect(await indexed.exists(current), 'the excepted session').to.equal(true);
+          expect(await indexed.exists(other)).to.equal(false);
+          expect(await indexed.exists(third)).to.equal(false);
+          expect(await indexed.exists(stranger), "another user's session").to.equal(true);
+          expect(await indexed.destroyUserSessions(7)).to.equal(1);
+          expect(await indexed.exists(current)).to.equal(false);
+          expect(await indexed.listUserSessions(7)).to.deep.equal([]);
+        });
+
+        it('follows a session whose user changes or that logs out without being destroyed', async () => {
+          const id = await indexed.write({ userId: 7 }, undefined, ctx());
+          await indexed.write({ userId: 8 }, id, ctx({ isNew: false, changes: { changed: ['userId'], removed: [] } }));
+          expect(await indexed.listUserSessions(7)).to.deep.equal([]);
+          expect((await indexed.listUserSessions(8)).map(info => info.handle)).to.deep.equal([indexed.handleOf(id)]);
+          await indexed.write({}, id, ctx({ isNew: false, changes: { changed: [], removed: ['userId'] } }));
+          expect(await indexed.listUserSessions(8)).to.deep.equal([]);
+          expect(await indexed.destroyUserSessions(8)).to.equal(0);
+        });
+
+        it('expires index entries with their sessions', async () => {
+          const id = await indexed.write({ userId: 7 }, undefined, ctx({ ttl: 300 }));
+          const index = `${prefix}user:${hashed('7')}`;
+          const sessionExpiry = Number(await redis(keyOf(id), 'PEXPIRETIME', keyOf(id)));
+          const entryExpiry = Number(await redis(index, 'ZSCORE', index, hashed(id)));
+          const indexExpiry = Number(await redis(index, 'PEXPIRETIME', index));
+          expect(Math.abs(entryExpiry - sessionExpiry), 'entry vs session, ms').to.be.at.most(1000);
+          expect(indexExpiry).to.equal(entryExpiry);
+          await indexed.remove(id);
+          expect(await redis(index, 'EXISTS', index), 'the index once its last session is removed').to.equal(0);
+        });
+
+        it('logs a user out everywhere over HTTP', async () => {
+          const app = sessionApp({ backend: indexed });
+          const phone = cookieHeader(await request(app).post('/s/set?userId=7&device=phone').expect(200));
+          const laptop = cookieHeader(await request(app).post('/s/set?userId=7&device=laptop').expect(200));
+          await request(app).post('/s/set?theme=dark').set('Cookie', phone).expect(200); // a merge keeps the entry
+          expect(await indexed.destroyUserSessions(7)).to.equal(2);
+          for (const cookie of [phone, laptop]) {
+            expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({});
+          }
+        });
+
+        it('refuses to list or destroy without a userKey', async () => {
+          await backend.listUserSessions(7).then(
+            () => expect.fail('listed'),
+            error => expect(error).to.be.instanceOf(SessionError).with.property('code', 'NOT_CONFIGURED'),
+          );
+        });
+      });
+    });
+  }
+});
+
+/** Counts calls of one method of `backend` until restored. */
+function countCalls(backend: RedisBackend, method: 'write'): { count: number; restore(): void } {
+  const original = backend[method];
+  const counter = { count: 0, restore: () => delete (backend as Partial<RedisBackend>)[method] };
+  backend[method] = (...args: Parameters<RedisBackend['write']>) => {
+    counter.count++;
+    return original.apply(backend, args);
+  };
+  return counter;
+}
