@@ -117,6 +117,7 @@ for (const flavour of FLAVOURS) {
           const res = await request(app).get('/sec/merge').set('Cookie', `session=${flavour.forge(json, now)}`).expect(200);
           expect(res.body).to.deep.equal({ keys, polluted: false });
           expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+          expect(isPolluted(), 'Object.prototype polluted').to.equal(false);
           expect(Object.getOwnPropertyNames(Object.prototype).sort()).to.deep.equal(prototypeNames);
         });
       }
