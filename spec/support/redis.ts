@@ -167,16 +167,23 @@ export async function deleteKeys(prefix: string, client?: AnyRedisClient): Promi
 
 /** Every key under `prefix` (on every master of a cluster). */
 export async function keysOf(prefix: string, client: AnyRedisClient): Promise<string[]> {
-  const keys: string[] = [];
+  return (await keysPerNode(prefix, client)).flat();
+}
+
+/** The keys under `prefix` on each node: one list for a single server, one per master for a cluster. */
+export async function keysPerNode(prefix: string, client: AnyRedisClient): Promise<string[][]> {
+  const perNode: string[][] = [];
   for (const node of await scanTargets(client)) {
+    const keys: string[] = [];
     let cursor = '0';
     do {
       const [next, found] = (await node(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
       cursor = String(next);
       keys.push(...found);
     } while (cursor !== '0');
+    perNode.push(keys);
   }
-  return keys;
+  return perNode;
 }
 
 /** One command on the node that owns `key`, through either driver. */

@@ -1,0 +1,61 @@
+/**
+ * RedisBackend on a real Redis Cluster: three masters started from the installed redis-server on free loopback
+ * ports, joined with `redis-cli --cluster create`, used through the cluster clients of both drivers (node-redis
+ * `createCluster`, ioredis `Cluster`), and stopped with their temporary directory at the end. Every command and
+ * script of the backend touches one key, so sessions on different nodes and a user index on a third all work.
+ */
+import { expect } from 'chai';
+import { RedisBackend, type SessionBackend } from '../../src';
+import { describeBackendConformance } from '../conformance/backend-conformance';
+import { describeMergeConformance } from '../conformance/merge-conformance';
+import { type AnyRedisClient, DRIVERS, closeClient, describeWhen, keysPerNode, redisClusterClient, uniquePrefix } from '../support/redis';
+import { RedisCluster, redisServerMissing } from '../support/redis-server';
+
+describeWhen(redisServerMissing(), 'RedisBackend on a Redis Cluster', () => {
+  let cluster: RedisCluster;
+
+  before(async function () {
+    this.timeout(60_000);
+    cluster = await RedisCluster.start();
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  for (const driver of DRIVERS) {
+    describe(`with the ${driver} cluster client`, () => {
+      let client: AnyRedisClient;
+      const prefix = uniquePrefix(`cluster-${driver}`);
+
+      before(async () => {
+        client = await redisClusterClient(driver, cluster.ports);
+      });
+
+      after(async () => {
+        if (client !== undefined) await closeClient(client);
+      });
+
+      const factory = (): SessionBackend => new RedisBackend({ client, prefix, userKey: 'userId' });
+
+      it('is detected as a cluster client', () => {
+        expect(new RedisBackend({ client }).clientKind).to.equal(`${driver}-cluster`);
+      });
+
+      describeBackendConformance(`RedisBackend (${driver} cluster)`, factory, { revocable: true, honoursTtl: false });
+      describeMergeConformance(`RedisBackend (${driver} cluster)`, factory);
+
+      it('keeps sessions on every master and logs a user out of all of them', async () => {
+        const backend = new RedisBackend({ client, prefix: `${prefix}spread:`, userKey: 'userId' });
+        const ctx = { now: Math.floor(Date.now() / 1000), lifetime: 600, ttl: 600 };
+        const ids: string[] = [];
+        for (let i = 0; i < 30; i++) ids.push(await backend.write({ userId: 'ada', n: i }, undefined, ctx));
+        const perNode = await keysPerNode(`${prefix}spread:`, client);
+        expect(perNode.map(keys => keys.length), 'sessions per master').to.have.length(3).and.not.include(0);
+        expect((await backend.listUserSessions('ada')).length).to.equal(30);
+        expect(await backend.destroyUserSessions('ada')).to.equal(30);
+        for (const id of ids) expect(await backend.exists(id)).to.equal(false);
+      });
+    });
+  }
+});
