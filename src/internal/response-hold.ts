@@ -10,8 +10,9 @@
  * - Header changes after the first wire call are ignored: in plain Node they would throw, and an error response
  *   reports `headersSent` false while held, so express's final handler (reached through routing-controllers'
  *   `next(err)`) writes its own page over it. Ignoring its calls keeps the handler's response intact.
- * - Replay is held for at least two event-loop turns: the router reaches that final handler through `setImmediate`,
- *   and it must find an error response still held, or it destroys the keep-alive socket.
+ * - Replay, and the error response of a failed commit, wait for at least two event-loop turns: the router reaches
+ *   that final handler through `setImmediate`, and it must find an error response still held, or it destroys the
+ *   keep-alive socket.
  * - `end()` and `write()` call `this.writeHead()` internally: during replay every wrapper passes straight through.
  *
  * The wrappers live on `http.ServerResponse.prototype`, installed once, and act only on responses that carry a hold
@@ -112,6 +113,8 @@ class ResponseHold {
   private turnsDone = false;
   private committed = false;
   private cookie: string | undefined;
+  /** The commit failed with this: answered with an error response once the turns are done, like a success. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly res: HeldResponse,
@@ -159,13 +162,18 @@ class ResponseHold {
         this.cookie = cookie;
         this.release();
       },
-      error => this.fail(error),
+      error => {
+        this.failure = { error };
+        this.release();
+      },
     ).catch(error => this.res.destroy(error as Error));
   }
 
-  /** Replays once both the commit is done and two turns have passed. */
+  /** Once both the commit is done and two turns have passed: replays the response, or answers the failure. */
   release(): void {
-    if (this.committed && this.turnsDone) this.replay(this.cookie);
+    if (!this.turnsDone) return;
+    if (this.failure !== undefined) this.fail(this.failure.error);
+    else if (this.committed) this.replay(this.cookie);
   }
 
   markTurnsDone(): void {
