@@ -3,6 +3,7 @@
  * side (alternating runs against servers in their own processes, loaded over loopback with autocannon).
  *
  * Targets: untouched session >= 0.98, counter on InMemoryBackend >= 0.90, on CookieBackend >= 0.88.
+ * `BENCH_CASES=InMemory,Encrypted` runs only the cases whose names contain one of the words (and the two baselines).
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -15,20 +16,23 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 interface Case {
   name: string;
   /** The backend of this case's server; every case gets a server process of its own. */
-  server: 'memory' | 'cookie';
+  server: 'memory' | 'cookie' | 'encrypted';
   path: string;
   target?: number;
   /** Send a session cookie, obtained from the counter route first. */
   withSession?: boolean;
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   { name: 'bare routing-controllers', server: 'cookie', path: '/bare/hello' },
   { name: 'a class middleware doing nothing', server: 'cookie', path: '/noop/hello' },
   { name: 'session middleware, never loaded', server: 'cookie', path: '/session/hello', target: 0.98, withSession: true },
   { name: 'counter, InMemoryBackend', server: 'memory', path: '/session/counter', target: 0.9, withSession: true },
   { name: 'counter, CookieBackend', server: 'cookie', path: '/session/counter', target: 0.88, withSession: true },
+  { name: 'counter, EncryptedCookieBackend', server: 'encrypted', path: '/session/counter', withSession: true },
 ];
+const selected = process.env.BENCH_CASES?.split(',');
+const CASES = ALL_CASES.filter((test, i) => i < 2 || selected === undefined || selected.some(word => test.name.includes(word)));
 
 const ROOT = join(__dirname, '..');
 

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer, type ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { CookieBackend, InMemoryBackend, SessionMiddleware, configureSessions } from '../src';
+import { CookieBackend, EncryptedCookieBackend, InMemoryBackend, SessionMiddleware, configureSessions, type SessionBackend } from '../src';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
@@ -62,7 +62,12 @@ class SessionController {
 
 const scenario = process.argv[2];
 useContainer(Container);
-const backend = scenario === 'memory' ? new InMemoryBackend() : new CookieBackend({ secretKey: SECRET });
+const BACKENDS: Record<string, () => SessionBackend> = {
+  memory: () => new InMemoryBackend(),
+  cookie: () => new CookieBackend({ secretKey: SECRET }),
+  encrypted: () => new EncryptedCookieBackend({ secretKey: SECRET }),
+};
+const backend = BACKENDS[scenario]();
 configureSessions({ secretKey: SECRET, backend, cookie: { secure: false } });
 const app = useExpressServer(express(), {
   controllers: [BareController, NoopController, SessionController],
