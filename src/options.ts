@@ -46,7 +46,12 @@ export type BackendOption = SessionBackend | (abstract new (...args: never[]) =>
 export interface SessionOptions {
   /** Signing secret(s), at least 32 characters each: the first signs, every entry verifies (rotation). */
   secretKey?: string | readonly string[];
-  /** Where sessions are stored. @default a `CookieBackend` built from `secretKey` */
+  /**
+   * Where sessions are stored: an instance, or a class resolved from the typedi container. The classes
+   * `CookieBackend` and `EncryptedCookieBackend` (and their subclasses) are built from `secretKey` instead, with the
+   * cookie name as their purpose.
+   * @default a `CookieBackend` built from `secretKey`
+   */
   backend?: BackendOption;
   /** `true`: load the session before every handler; or path prefixes (segment-wise) and RegExps to load it for. @default false */
   autoload?: boolean | ReadonlyArray<string | RegExp>;

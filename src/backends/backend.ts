@@ -116,5 +116,5 @@ export function isSessionBackend(value: unknown): value is SessionBackend {
 
 /** The time of `ctx` in unix seconds, or the wall clock when a backend is called without one. */
 export function contextNow(ctx: BackendContext | undefined): number {
-  return ctx?.now ?? Math.floor(Date.now() / 1000);
+  return Math.floor(ctx?.now ?? Date.now() / 1000);
 }
