@@ -9,9 +9,12 @@ import { SECRET, createApp } from '../support/app';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { MapBackend } from '../support/map-backend';
 import { ConformanceSession, describeBackendConformance } from './backend-conformance';
+import { describeMergeConformance } from './merge-conformance';
 import { countVisit } from '../support/session-controller';
 
 describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true });
+// The same merge semantics as RedisBackend, so tests and single-process apps behave like a shared store.
+describeMergeConformance('InMemoryBackend', () => new InMemoryBackend());
 
 describeBackendConformance('CookieBackend', () => new CookieBackend({ secretKey: SECRET }), {
   revocable: false,
