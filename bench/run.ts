@@ -2,7 +2,8 @@
  * `npm run bench`: throughput of session routes as a ratio to a bare routing-controllers route, measured side by
  * side (alternating runs against servers in their own processes, loaded over loopback with autocannon).
  *
- * Targets: untouched session >= 0.98, counter on InMemoryBackend >= 0.90, on CookieBackend >= 0.88.
+ * Targets: untouched session >= 0.98, counter on InMemoryBackend >= 0.90, on CookieBackend >= 0.88, on Redis >= 0.80
+ * (Redis at REDIS_URL or 127.0.0.1:6379).
  * `BENCH_CASES=InMemory,Encrypted` runs only the cases whose names contain one of the words (and the two baselines).
  */
 import autocannon from 'autocannon';
@@ -16,7 +17,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 interface Case {
   name: string;
   /** The backend of this case's server; every case gets a server process of its own. */
-  server: 'memory' | 'cookie' | 'encrypted';
+  server: 'memory' | 'cookie' | 'encrypted' | 'redis';
   path: string;
   target?: number;
   /** Send a session cookie, obtained from the counter route first. */
@@ -30,6 +31,7 @@ const ALL_CASES: Case[] = [
   { name: 'counter, InMemoryBackend', server: 'memory', path: '/session/counter', target: 0.9, withSession: true },
   { name: 'counter, CookieBackend', server: 'cookie', path: '/session/counter', target: 0.88, withSession: true },
   { name: 'counter, EncryptedCookieBackend', server: 'encrypted', path: '/session/counter', withSession: true },
+  { name: 'counter, RedisBackend (node-redis)', server: 'redis', path: '/session/counter', target: 0.8, withSession: true },
 ];
 const selected = process.env.BENCH_CASES?.split(',');
 const CASES = ALL_CASES.filter((test, i) => i < 2 || selected === undefined || selected.some(word => test.name.includes(word)));

@@ -6,7 +6,8 @@ import 'reflect-metadata';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer, type ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { CookieBackend, EncryptedCookieBackend, InMemoryBackend, SessionMiddleware, configureSessions, type SessionBackend } from '../src';
+import { createClient } from 'redis';
+import { CookieBackend, EncryptedCookieBackend, InMemoryBackend, RedisBackend, SessionMiddleware, configureSessions, type SessionBackend } from '../src';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
@@ -62,27 +63,36 @@ class SessionController {
 
 const scenario = process.argv[2];
 useContainer(Container);
-const BACKENDS: Record<string, () => SessionBackend> = {
+const BACKENDS: Record<string, () => SessionBackend | Promise<SessionBackend>> = {
   memory: () => new InMemoryBackend(),
   cookie: () => new CookieBackend({ secretKey: SECRET }),
   encrypted: () => new EncryptedCookieBackend({ secretKey: SECRET }),
+  redis: async () => {
+    const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
+    await client.connect();
+    return new RedisBackend({ client, prefix: `bench:${process.pid}:` });
+  },
 };
-const backend = BACKENDS[scenario]();
-configureSessions({ secretKey: SECRET, backend, cookie: { secure: false } });
-const app = useExpressServer(express(), {
-  controllers: [BareController, NoopController, SessionController],
-  middlewares: [class NoGlobals {}],
-  interceptors: [class NoGlobals {}],
-}) as express.Express;
-app.set('etag', false);
-// The server's own CPU time, read by the runner around each measurement (CPU per request does not depend on how
-// fast the load generator is).
-app.get('/__cpu', (_req, res) => {
-  const { user, system } = process.cpuUsage();
-  res.json({ micros: user + system });
-});
-const server = app.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
-});
+
+async function main(): Promise<void> {
+  configureSessions({ secretKey: SECRET, backend: await BACKENDS[scenario](), cookie: { secure: false } });
+  const app = useExpressServer(express(), {
+    controllers: [BareController, NoopController, SessionController],
+    middlewares: [class NoGlobals {}],
+    interceptors: [class NoGlobals {}],
+  }) as express.Express;
+  app.set('etag', false);
+  // The server's own CPU time, read by the runner around each measurement (CPU per request does not depend on how
+  // fast the load generator is).
+  app.get('/__cpu', (_req, res) => {
+    const { user, system } = process.cpuUsage();
+    res.json({ micros: user + system });
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+  });
+}
+
+void main();
 process.on('SIGINT', () => process.exit(0));
