@@ -6,7 +6,6 @@ import 'reflect-metadata';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer, type ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { createClient } from 'redis';
 import { CookieBackend, EncryptedCookieBackend, InMemoryBackend, RedisBackend, SessionMiddleware, configureSessions, type SessionBackend } from '../src';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -68,6 +67,8 @@ const BACKENDS: Record<string, () => SessionBackend | Promise<SessionBackend>> =
   cookie: () => new CookieBackend({ secretKey: SECRET }),
   encrypted: () => new EncryptedCookieBackend({ secretKey: SECRET }),
   redis: async () => {
+    // Loaded only here: the other cases must not pay for whatever the driver sets up on import.
+    const { createClient } = await import('redis');
     const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
     await client.connect();
     return new RedisBackend({ client, prefix: `bench:${process.pid}:` });
