@@ -4,8 +4,8 @@
  */
 import type { Request } from 'express';
 import { CookieBackend } from './backends/cookie';
-import { EncryptedCookieBackend } from './backends/encrypted-cookie';
 import { SessionBackend, isSessionBackend } from './backends/backend';
+import { StatelessCookieBackend } from './backends/stateless-cookie';
 import { SessionError } from './errors';
 import { isCookieName } from './internal/cookie-octets';
 import { isUnderPath, requestPath } from './internal/paths';
@@ -267,7 +267,8 @@ function resolveBackend(options: SessionOptions, resolveClass: BackendResolver, 
     if (secrets === undefined) {
       throw invalid('secretKey', 'required for the cookie backend (the default); pass `secretKey: process.env.SESSION_SECRET`');
     }
-    const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend | typeof EncryptedCookieBackend;
+    // CookieBackend, EncryptedCookieBackend or a subclass: all take these options.
+    const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend;
     // Signed (or sealed) for this cookie name: a cookie of another area sharing the secret does not open here.
     return new CookieClass({ secretKey: secrets, purpose: cookieName });
   }
@@ -294,9 +295,7 @@ function resolveBackend(options: SessionOptions, resolveClass: BackendResolver, 
 
 /** The built-in backends that keep the session in the cookie, and their subclasses: built from `secretKey`. */
 function isCookieBackendClass(backendClass: Function): boolean {
-  return [CookieBackend, EncryptedCookieBackend].some(
-    cookieClass => backendClass === cookieClass || backendClass.prototype instanceof cookieClass,
-  );
+  return backendClass.prototype instanceof StatelessCookieBackend;
 }
 
 function resolveAutoload(autoload: unknown): (request: Request) => boolean {

@@ -4,14 +4,10 @@
  * Value: `<base64url JSON>.<signed-at, unix seconds>.<HMAC-SHA256, base64url>`. Anything that is not exactly that,
  * fails the signature, is older than `maxAge` or dated in the future is no session at all, never an error.
  */
-import { HmacSigner } from '../internal/signing';
 import { checkCookieBackendOptions } from '../internal/cookie-backend-options';
-import { MAX_COOKIE_BYTES } from '../internal/cookie-octets';
-import { type OpenedValue, RecentValues } from '../internal/recent-values';
-import { isFresh } from '../internal/value-age';
-import { parseSession, stringifySession } from '../serializers/json';
-import type { SessionData } from '../session/session-data';
-import { BackendContext, SessionBackend, contextNow } from './backend';
+import { HmacSigner } from '../internal/signing';
+import type { OpenedValue } from '../internal/recent-values';
+import { StatelessCookieBackend } from './stateless-cookie';
 
 /** Options of {@link CookieBackend}. */
 export interface CookieBackendOptions {
@@ -44,57 +40,22 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * @example
  * configureSessions({ secretKey, backend: new CookieBackend({ secretKey: [newKey, oldKey] }) });
  */
-export class CookieBackend extends SessionBackend {
-  override readonly revocable = false;
+export class CookieBackend extends StatelessCookieBackend {
   private readonly signer: HmacSigner;
-  private readonly maxAge: number | undefined;
-  /**
-   * Values this backend signed or verified lately, with what they carry. A browser sends back exactly what it was
-   * given, so most requests skip the HMAC; the age is still checked on every read.
-   */
-  private readonly recent = new RecentValues();
 
   constructor(options: CookieBackendOptions) {
-    super();
     const { secrets, maxAge, purpose } = checkCookieBackendOptions('CookieBackend', options);
+    super(maxAge);
     this.signer = new HmacSigner(secrets, purpose === undefined ? PURPOSE : `${PURPOSE}/${purpose}`);
-    this.maxAge = maxAge;
   }
 
-  async read(value: string, ctx?: BackendContext): Promise<SessionData | undefined> {
-    const opened = this.open(value, ctx);
-    if (opened === undefined) return undefined;
-    // Verified by an older key: have the middleware re-sign it with the newest.
-    if (opened.keyIndex > 0 && ctx) ctx.rewrite = true;
-    return opened.data;
-  }
-
-  async write(data: SessionData, _sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const text = stringifySession(data);
-    const timestamp = contextNow(ctx);
+  protected seal(text: string, timestamp: number): string {
     const signed = `${Buffer.from(text).toString('base64url')}.${timestamp}`;
-    const value = `${signed}.${this.signer.sign(signed)}`;
-    this.recent.remember(value, { text, timestamp, keyIndex: 0 });
-    return value;
-  }
-
-  /** Nothing to remove: the data lives in the client's cookie. */
-  async remove(): Promise<void> {}
-
-  async exists(value: string, ctx?: BackendContext): Promise<boolean> {
-    return this.open(value, ctx) !== undefined;
-  }
-
-  private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
-    if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return undefined;
-    const signed = this.recent.get(value) ?? this.verify(value);
-    if (signed === undefined || !isFresh(signed.timestamp, ctx, this.maxAge)) return undefined;
-    const data = parseSession(signed.text);
-    return data === undefined ? undefined : { data, keyIndex: signed.keyIndex };
+    return `${signed}.${this.signer.sign(signed)}`;
   }
 
   /** What a value carries, if it is exactly `<base64url>.<timestamp>.<signature>` under one of the keys. */
-  private verify(value: string): OpenedValue | undefined {
+  protected unseal(value: string): OpenedValue | undefined {
     const lastDot = value.lastIndexOf('.');
     const firstDot = value.indexOf('.');
     if (firstDot <= 0 || firstDot === lastDot) return undefined;
@@ -106,8 +67,6 @@ export class CookieBackend extends SessionBackend {
 
     const keyIndex = this.signer.verify(signed, value.slice(lastDot + 1));
     if (keyIndex === -1) return undefined;
-    const verified = { text: Buffer.from(payload, 'base64url').toString('utf8'), timestamp: Number(timestamp), keyIndex };
-    this.recent.remember(value, verified);
-    return verified;
+    return { text: Buffer.from(payload, 'base64url').toString('utf8'), timestamp: Number(timestamp), keyIndex };
   }
 }

@@ -10,13 +10,9 @@
  */
 import { decodeBase64url } from '../internal/base64url';
 import { checkCookieBackendOptions } from '../internal/cookie-backend-options';
-import { MAX_COOKIE_BYTES } from '../internal/cookie-octets';
-import { type OpenedValue, RecentValues } from '../internal/recent-values';
+import type { OpenedValue } from '../internal/recent-values';
 import { AesGcmSealer, NONCE_BYTES, TAG_BYTES } from '../internal/sealing';
-import { isFresh } from '../internal/value-age';
-import { parseSession, stringifySession } from '../serializers/json';
-import type { SessionData } from '../session/session-data';
-import { BackendContext, SessionBackend, contextNow } from './backend';
+import { StatelessCookieBackend } from './stateless-cookie';
 
 /** Options of {@link EncryptedCookieBackend}. */
 export interface EncryptedCookieBackendOptions {
@@ -59,65 +55,31 @@ const MIN_SEALED_BYTES = TIMESTAMP_BYTES + NONCE_BYTES + TAG_BYTES + 2;
  * // or, with its own key and age limit:
  * configureSessions({ secretKey, backend: new EncryptedCookieBackend({ secretKey, maxAge: 3600, purpose: 'session' }) });
  */
-export class EncryptedCookieBackend extends SessionBackend {
-  override readonly revocable = false;
+export class EncryptedCookieBackend extends StatelessCookieBackend {
   private readonly sealer: AesGcmSealer;
-  private readonly maxAge: number | undefined;
-  /** Values sealed or opened lately: a value sent back unchanged is not decrypted again (its age is still checked). */
-  private readonly recent = new RecentValues();
 
   constructor(options: EncryptedCookieBackendOptions) {
-    super();
     const { secrets, maxAge, purpose } = checkCookieBackendOptions('EncryptedCookieBackend', options);
+    super(maxAge);
     this.sealer = new AesGcmSealer(secrets, purpose === undefined ? PURPOSE : `${PURPOSE}/${purpose}`);
-    this.maxAge = maxAge;
   }
 
-  async read(value: string, ctx?: BackendContext): Promise<SessionData | undefined> {
-    const opened = this.open(value, ctx);
-    if (opened === undefined) return undefined;
-    // Opened by an older key: have the middleware re-seal it with the newest.
-    if (opened.keyIndex > 0 && ctx) ctx.rewrite = true;
-    return opened.data;
-  }
-
-  async write(data: SessionData, _sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const text = stringifySession(data);
-    const timestamp = Math.floor(contextNow(ctx));
+  protected seal(text: string, timestamp: number): string {
     const header = Buffer.alloc(TIMESTAMP_BYTES);
     header.writeUIntBE(timestamp, 0, TIMESTAMP_BYTES);
     const sealed = this.sealer.seal(Buffer.from(text, 'utf8'), associatedData(header));
-    const value = PREFIX + Buffer.concat([header, sealed]).toString('base64url');
-    this.recent.remember(value, { text, timestamp, keyIndex: 0 });
-    return value;
-  }
-
-  /** Nothing to remove: the data lives in the client's cookie. */
-  async remove(): Promise<void> {}
-
-  async exists(value: string, ctx?: BackendContext): Promise<boolean> {
-    return this.open(value, ctx) !== undefined;
-  }
-
-  private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
-    if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return undefined;
-    const opened = this.recent.get(value) ?? this.unseal(value);
-    if (opened === undefined || !isFresh(opened.timestamp, ctx, this.maxAge)) return undefined;
-    const data = parseSession(opened.text);
-    return data === undefined ? undefined : { data, keyIndex: opened.keyIndex };
+    return PREFIX + Buffer.concat([header, sealed]).toString('base64url');
   }
 
   /** What a value carries, if it is exactly `e1.<canonical base64url>` and opens under one of the keys. */
-  private unseal(value: string): OpenedValue | undefined {
+  protected unseal(value: string): OpenedValue | undefined {
     if (!value.startsWith(PREFIX)) return undefined;
     const bytes = decodeBase64url(value.slice(PREFIX.length));
     if (bytes === undefined || bytes.length < MIN_SEALED_BYTES) return undefined;
     const header = bytes.subarray(0, TIMESTAMP_BYTES);
     const unsealed = this.sealer.open(bytes.subarray(TIMESTAMP_BYTES), associatedData(header));
     if (unsealed === undefined) return undefined;
-    const opened = { text: unsealed.plaintext.toString('utf8'), timestamp: header.readUIntBE(0, TIMESTAMP_BYTES), keyIndex: unsealed.keyIndex };
-    this.recent.remember(value, opened);
-    return opened;
+    return { text: unsealed.plaintext.toString('utf8'), timestamp: header.readUIntBE(0, TIMESTAMP_BYTES), keyIndex: unsealed.keyIndex };
   }
 }
 
