@@ -127,6 +127,8 @@ export interface SessionOptions {
 export const DEFAULT_LIFETIME = 14 * 24 * 3600;
 /** Server-side lifetime of a browser-session cookie (`lifetime: 0`), in seconds: one day. */
 export const BROWSER_SESSION_LIFETIME = 24 * 3600;
+/** Node's timers fire at once beyond 2^31 - 1 ms (about 24.8 days). */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 /** Browsers cap cookie lifetimes at 400 days (RFC 6265bis). */
 const MAX_LIFETIME = 400 * 24 * 3600;
 
@@ -209,8 +211,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     throw invalid('touchAfter', `expected whole seconds from 0 to less than the shortest of lifetime and idleTimeout (${window})`);
   }
   const backendTimeout = options.backendTimeout ?? 5;
-  if (typeof backendTimeout !== 'number' || !(backendTimeout >= 0) || !Number.isFinite(backendTimeout)) {
-    throw invalid('backendTimeout', 'expected seconds >= 0 (fractions allowed; 0 for no limit)');
+  if (typeof backendTimeout !== 'number' || !(backendTimeout >= 0) || backendTimeout > MAX_TIMER_SECONDS) {
+    throw invalid('backendTimeout', `expected seconds from 0 (no limit) to ${MAX_TIMER_SECONDS}; fractions allowed`);
   }
   const onBackendFailure = options.onBackendFailure ?? 'fail';
   if (onBackendFailure !== 'fail' && onBackendFailure !== 'degrade') throw invalid('onBackendFailure', "expected 'fail' or 'degrade'");

@@ -4,10 +4,11 @@
  * back, by its own pid; the shared Redis is never touched. Assertions are on statuses and error reasons, not on time.
  */
 import { expect } from 'chai';
+import { inspect } from 'node:util';
 import request from 'supertest';
 import { RedisBackend, RedisUnavailableError, type SessionBackend } from '../../src';
 import { cookieHeader } from '../support/cookies';
-import { type AnyRedisClient, DRIVERS, closeClient, describeWhen, redisClient, uniquePrefix } from '../support/redis';
+import { type AnyRedisClient, DRIVERS, closeClient, describeWhen, rawCommand, redisClient, uniquePrefix } from '../support/redis';
 import { RedisServerProcess, redisServerMissing, waitFor } from '../support/redis-server';
 import { sessionApp } from '../support/session-controller';
 
@@ -118,6 +119,23 @@ describeWhen(redisServerMissing(), 'RedisBackend when Redis fails', () => {
         server.resume();
         expect(await Promise.all(waiting)).to.deep.equal([false, false, false]);
         expect(await bounded.exists('d'), 'once answers came back').to.equal(false);
+      });
+
+      it('keeps the command and its arguments (session data) out of the error a rejected write leaves', async () => {
+        const errors: Error[] = [];
+        const app = sessionApp({ backend, onError: error => errors.push(error) });
+        const cookie = await counting(app);
+        // A server that refuses writes, as a replica does after a failover (READONLY) or a master without replicas.
+        await rawCommand(client, 'any', ['CONFIG', 'SET', 'min-replicas-to-write', '1']);
+        try {
+          await request(app).post('/s/set?token=payload-secret-value').set('Cookie', cookie).expect(503);
+        } finally {
+          await rawCommand(client, 'any', ['CONFIG', 'SET', 'min-replicas-to-write', '0']);
+        }
+        expect(errors).to.have.length(1);
+        const seen = inspect(errors[0], { depth: 10, showHidden: true });
+        expect(seen, 'the reply error reached onError').to.match(/NOREPLICAS/);
+        expect(seen).to.not.include('payload-secret-value');
       });
     });
   }

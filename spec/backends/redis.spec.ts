@@ -220,9 +220,11 @@ describeWithRedis('RedisBackend', () => {
           const mine = [
             await indexed.write({ userId: 7, __session: metadata }, undefined, ctx()),
             await indexed.write({ userId: 7, __session: metadata }, undefined, ctx()),
+            // The same user as a string, as a route parameter would bring it.
+            await indexed.write({ userId: '7', __session: metadata }, undefined, ctx()),
           ];
           await indexed.write({ userId: 8 }, undefined, ctx());
-          await indexed.write({ userId: '7' }, undefined, ctx()); // another user: the string "7"
+          await indexed.write({ userId: '7.0' }, undefined, ctx()); // not 7: ids are compared as text
           const listed = await indexed.listUserSessions(7);
           expect(listed.map(info => info.handle)).to.have.members(mine.map(id => indexed.handleOf(id)));
           for (const info of listed) {
@@ -232,6 +234,14 @@ describeWithRedis('RedisBackend', () => {
           }
         });
 
+        it('lists and destroys more sessions of a user than maxPending allows at once', async () => {
+          const bounded = new RedisBackend({ client, prefix, userKey: 'userId', maxPending: 20 });
+          for (let i = 0; i < 50; i++) await bounded.write({ userId: 'many' }, undefined, ctx());
+          expect(await bounded.listUserSessions('many')).to.have.length(50);
+          expect(await bounded.destroyUserSessions('many')).to.equal(50);
+          expect(await bounded.listUserSessions('many')).to.have.length(0);
+        });
+
         it('destroys every session of a user but the one excepted, and no one else\'s', async () => {
           const [current, other, third] = [
             await indexed.write({ userId: 7 }, undefined, ctx()),
@@ -239,7 +249,8 @@ describeWithRedis('RedisBackend', () => {
             await indexed.write({ userId: 7 }, undefined, ctx()),
           ];
           const stranger = await indexed.write({ userId: 8 }, undefined, ctx());
-          expect(await indexed.destroyUserSessions(7, { except: current })).to.equal(2);
+          // Asked for as a string, as a route parameter gives it: the same user.
+          expect(await indexed.destroyUserSessions('7', { except: current })).to.equal(2);
           expect(await indexed.exists(current), 'the excepted session').to.equal(true);
           expect(await indexed.exists(other)).to.equal(false);
           expect(await indexed.exists(third)).to.equal(false);

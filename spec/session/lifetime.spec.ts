@@ -85,6 +85,20 @@ describe('option: lifetime', () => {
   });
 });
 
+describe('a changed configuration', () => {
+  it('shortens stored sessions at once, but never lengthens one that is not refreshed', async () => {
+    const clock = new FakeClock();
+    const backend = new FaultyBackend(new InMemoryBackend());
+    const cookie = cookieHeader(await request(sessionApp({ clock: clock.now, lifetime: 600, backend })).post('/s/increment').expect(200));
+    clock.advance(500);
+    const longer = sessionApp({ clock: clock.now, lifetime: 3600, backend });
+    await request(longer).post('/s/increment').set('Cookie', cookie).expect(200);
+    expect(backend.calls.at(-1), 'the stored end holds').to.deep.include({ operation: 'write', ttl: 100 });
+    const shorter = sessionApp({ clock: clock.now, lifetime: 300, backend });
+    expect((await request(shorter).get('/s/read').set('Cookie', cookie).expect(200)).body.data, 'created 500 s ago').to.deep.equal({});
+  });
+});
+
 describe('option: rolling', () => {
   it('extends the session and re-sends the cookie on activity', async () => {
     const clock = new FakeClock();

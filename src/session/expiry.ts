@@ -39,7 +39,9 @@ export function refreshMetadata(policy: ExpiryPolicy, metadata: SessionMetadata,
   const refreshes = policy.rolling || policy.idleTimeout > 0;
   const accessed = refreshes && (writing || now - metadata.accessed >= policy.touchAfter) ? now : metadata.accessed;
   if (accessed === metadata.accessed && !writing) return metadata;
-  const expires = expiresAt(policy, metadata.created, accessed);
+  // Without a refresh, a write keeps the stored end, or brings it forward when the configuration got shorter.
+  const limit = expiresAt(policy, metadata.created, accessed);
+  const expires = accessed === metadata.accessed ? Math.min(metadata.expires, limit) : limit;
   // The same object when nothing moved: callers tell a refresh by identity.
   return accessed === metadata.accessed && expires === metadata.expires ? metadata : { created: metadata.created, accessed, expires };
 }

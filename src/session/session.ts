@@ -234,6 +234,8 @@ export class SessionState implements ProxyHandler<SessionData> {
     for (const key of RESERVED_KEYS) delete data[key]; // a foreign record may use member names
     Object.assign(this.data, data);
     this.baseline = config.schema === undefined ? text : this.serialize();
+    // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
+    if (config.schema !== undefined && Object.keys(parseSession(text) ?? {}).some(key => !Object.hasOwn(this.data, key))) this.ctx.rewrite = true;
     this.metadata = metadata;
   }
 
@@ -304,7 +306,9 @@ export class SessionState implements ProxyHandler<SessionData> {
     if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
     const ctx = this.ctx;
     ctx.isNew = !this.stored;
-    ctx.changes = this.stored ? changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata) : undefined;
+    // A rewrite asked for by the backend or the schema replaces the record whole.
+    const whole = !this.stored || ctx.rewrite === true;
+    ctx.changes = whole ? undefined : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata);
     record[METADATA_KEY] = metadata;
     const id = await this.call('write', () => config.backend.write(record, this.sessionId, ctx));
     this.checkCookieValue(id);
@@ -415,7 +419,7 @@ function toMeta(metadata: SessionMetadata, now: number, degraded: boolean): Sess
 function changesBetween(before: SessionData, after: SessionData, metadataChanged: boolean): SessionChanges {
   const changed = Object.keys(after).filter(key => JSON.stringify(after[key]) !== JSON.stringify(before[key]));
   if (metadataChanged) changed.push(METADATA_KEY);
-  return { changed, removed: Object.keys(before).filter(key => !(key in after)) };
+  return { changed, removed: Object.keys(before).filter(key => !Object.hasOwn(after, key)) };
 }
 
 function withoutMetadata(record: SessionData): SessionData {

@@ -64,6 +64,8 @@ export interface UserSessionInfo {
 const DEFAULT_PREFIX = 'session:';
 const DEFAULT_COMMAND_TIMEOUT = 1000;
 const DEFAULT_MAX_PENDING = 1000;
+/** Sessions of one user looked at or destroyed at once, at most. */
+const USER_BATCH = 32;
 /** Time to live of a record written without a ctx (a direct call): the default lifetime, 14 days. */
 const DEFAULT_TTL = 14 * 24 * 3600;
 
@@ -82,6 +84,8 @@ export class RedisBackend extends SessionBackend {
   private readonly redis: RedisConnection;
   private readonly keys: SessionKeys;
   private readonly userKey: string;
+  /** User sessions handled at once: a quarter of `maxPending` at most, leaving the rest to requests. */
+  private readonly userBatch: number;
 
   constructor(options: RedisBackendOptions) {
     super();
@@ -107,6 +111,7 @@ export class RedisBackend extends SessionBackend {
     this.redis = new RedisConnection(sender, commandTimeout, maxPending);
     this.keys = new SessionKeys(prefix);
     this.userKey = userKey;
+    this.userBatch = Math.max(1, Math.min(USER_BATCH, Math.floor(maxPending / 4)));
   }
 
   async read(sessionId: string): Promise<SessionData | undefined> {
@@ -168,15 +173,13 @@ export class RedisBackend extends SessionBackend {
    * @throws SessionError `NOT_CONFIGURED` when the backend has no `userKey`.
    */
   async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
-    const { index, user, handles } = await this.userIndex(userId);
-    const found = await Promise.all(
-      handles.map(async handle => {
-        const key = this.keys.sessionOfHandle(handle);
-        const reply = await this.redis.script(USER_SESSION, key, [this.userKey, user, 'get']);
-        if (!Array.isArray(reply)) return this.dropStale(index, handle);
-        return { handle, metadata: parseMetadata(reply[0]), expiresInMs: Number(reply[1]) };
-      }),
-    );
+    const { index, forms, handles } = await this.userIndex(userId);
+    const found = await inBatches(handles, this.userBatch, async handle => {
+      const key = this.keys.sessionOfHandle(handle);
+      const reply = await this.redis.script(USER_SESSION, key, [this.userKey, 'get', ...forms]);
+      if (!Array.isArray(reply)) return this.dropStale(index, handle);
+      return { handle, metadata: parseMetadata(reply[0]), expiresInMs: Number(reply[1]) };
+    });
     return found.filter((info): info is UserSessionInfo => info !== undefined);
   }
 
@@ -187,29 +190,30 @@ export class RedisBackend extends SessionBackend {
    * @throws SessionError `NOT_CONFIGURED` when the backend has no `userKey`.
    */
   async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {
-    const { index, user, handles } = await this.userIndex(userId);
+    const { index, forms, handles } = await this.userIndex(userId);
     const kept = options.except === undefined ? undefined : digest(options.except);
-    const destroyed = await Promise.all(
-      handles
-        .filter(handle => handle !== kept)
-        .map(async handle => {
-          const reply = await this.redis.script(USER_SESSION, this.keys.sessionOfHandle(handle), [this.userKey, user, 'delete']);
-          await this.redis.script(INDEX, index, [handle, '0']);
-          return reply === 1 || reply === '1' ? 1 : 0;
-        }),
+    const destroyed = await inBatches(
+      handles.filter(handle => handle !== kept),
+      this.userBatch,
+      async handle => {
+        const reply = await this.redis.script(USER_SESSION, this.keys.sessionOfHandle(handle), [this.userKey, 'delete', ...forms]);
+        await this.redis.script(INDEX, index, [handle, '0']);
+        return reply === 1 || reply === '1' ? 1 : 0;
+      },
     );
     return destroyed.reduce<number>((sum, n) => sum + n, 0);
   }
 
-  private async userIndex(userId: string | number): Promise<{ index: string; user: string; handles: string[] }> {
+  /** The index of `userId`, the JSON texts its sessions may hold it as, and the handles listed. */
+  private async userIndex(userId: string | number): Promise<{ index: string; forms: string[]; handles: string[] }> {
     if (this.userKey === '') {
       throw new SessionError('NOT_CONFIGURED', 'RedisBackend keeps no user index: set its `userKey` option to the session key that holds the user id');
     }
-    const user = userJson(userId);
+    const user = userName(userId);
     if (user === undefined) throw invalid('userId', 'expected a string or a finite number');
     const index = this.keys.user(user);
     const handles = await this.redis.command(index, ['ZRANGE', index, '0', '-1']);
-    return { index, user, handles: Array.isArray(handles) ? handles.filter((h): h is string => typeof h === 'string') : [] };
+    return { index, forms: storedForms(user), handles: Array.isArray(handles) ? handles.filter((h): h is string => typeof h === 'string') : [] };
   }
 
   private async dropStale(index: string, handle: string): Promise<undefined> {
@@ -225,14 +229,10 @@ export class RedisBackend extends SessionBackend {
   private async reindex(sessionId: string, ttl: number, before: unknown, after: unknown): Promise<void> {
     if (this.userKey === '') return;
     const handle = digest(sessionId);
-    if (typeof before === 'string' && before !== after) {
-      const index = this.keys.user(before);
-      await this.redis.script(INDEX, index, [handle, '0']);
-    }
-    if (typeof after === 'string' && isIndexable(after)) {
-      const index = this.keys.user(after);
-      await this.redis.script(INDEX, index, [handle, String(Math.ceil(ttl))]);
-    }
+    const formerUser = userOfStored(before);
+    const user = userOfStored(after);
+    if (formerUser !== undefined && formerUser !== user) await this.redis.script(INDEX, this.keys.user(formerUser), [handle, '0']);
+    if (user !== undefined) await this.redis.script(INDEX, this.keys.user(user), [handle, String(Math.ceil(ttl))]);
   }
 }
 
@@ -247,16 +247,37 @@ function ttlFromMetadata(data: SessionData, now: number): number {
   return typeof expires === 'number' && Number.isFinite(expires) ? expires - now : DEFAULT_TTL;
 }
 
-/** The user id as the session hash stores it (its JSON text), for strings and finite numbers only. */
-function userJson(userId: unknown): string | undefined {
-  if (typeof userId === 'string' || (typeof userId === 'number' && Number.isFinite(userId))) return JSON.stringify(userId);
-  return undefined;
+/**
+ * A user id as the index names it, for strings and finite numbers only (an object under `userKey` is not a user
+ * id): `7` and `'7'` are one user, since ids often arrive as strings (route parameters) but are stored as numbers.
+ */
+function userName(userId: unknown): string | undefined {
+  if (typeof userId === 'string') return userId;
+  return typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : undefined;
 }
 
-/** Only string and number user ids are indexed: an object under `userKey` is not a user id. */
-function isIndexable(json: string): boolean {
-  const first = json.charCodeAt(0);
-  return json.startsWith('"') || first === 45 /* - */ || (first >= 48 && first <= 57);
+/** The user named by the JSON text a session holds under `userKey`. */
+function userOfStored(json: unknown): string | undefined {
+  if (typeof json !== 'string') return undefined;
+  try {
+    return userName(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON texts under which a session may hold the user `name`: as a string, and as a number when it reads as one. */
+function storedForms(name: string): string[] {
+  return name !== '' && String(Number(name)) === name ? [JSON.stringify(name), name] : [JSON.stringify(name)];
+}
+
+/** Runs `task` over `items`, `size` at a time: a user with thousands of sessions must not exhaust `maxPending`. */
+async function inBatches<T, R>(items: readonly T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) {
+    results.push(...(await Promise.all(items.slice(start, start + size).map(task))));
+  }
+  return results;
 }
 
 function parseMetadata(text: unknown): SessionMetadata | undefined {

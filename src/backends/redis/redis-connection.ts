@@ -59,7 +59,7 @@ export class RedisConnection {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(error);
+          reject(withoutCommand(error));
         },
       );
     });
@@ -74,6 +74,16 @@ export class RedisConnection {
       return this.command(key, ['EVAL', script.source, '1', key, ...args]);
     }
   }
+}
+
+/**
+ * The driver's error as a plain one with its message: ioredis attaches the command and its arguments (session data)
+ * to reply errors, and they must not reach a log through `SessionBackendError.cause`.
+ */
+function withoutCommand(error: unknown): Error {
+  const plain = new Error(error instanceof Error ? error.message : String(error));
+  plain.name = error instanceof Error ? error.name : 'Error';
+  return plain;
 }
 
 function isNoScript(error: unknown): boolean {

@@ -27,8 +27,8 @@ export class SessionKeys {
     return this.prefix + handle;
   }
 
-  /** The sorted set that lists the sessions of one user; `userJson` is the user id as stored (JSON text). */
-  user(userJson: string): string {
-    return `${this.prefix}user:${digest(userJson)}`;
+  /** The sorted set that lists the sessions of the user named `user` (a user id as text). */
+  user(user: string): string {
+    return `${this.prefix}user:${digest(user)}`;
   }
 }
