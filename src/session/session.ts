@@ -14,6 +14,7 @@ import { BackendOperation, SessionBackendError, SessionError, SessionNotLoaded, 
 import { readCookie } from '../internal/cookie-header';
 import { MAX_COOKIE_BYTES, isCookieValue } from '../internal/cookie-octets';
 import { isUnderPath, requestPath } from '../internal/paths';
+import { withDeadline } from '../internal/deadline';
 import { holdResponse, responseStarted } from '../internal/response-hold';
 import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options';
@@ -371,18 +372,11 @@ export class SessionState implements ProxyHandler<SessionData> {
    */
   private async call<T>(operation: BackendOperation, run: () => Promise<T>): Promise<T> {
     const timeout = this.config.backendTimeout;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      if (timeout === 0) return await run();
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SessionBackendError(operation, { timeout })), timeout);
-      });
-      return await Promise.race([run(), expired]);
+      return await (timeout === 0 ? run() : withDeadline(run(), timeout, () => new SessionBackendError(operation, { timeout })));
     } catch (error) {
       if (error instanceof SessionError || error instanceof SessionBackendError) throw error;
       throw new SessionBackendError(operation, { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
@@ -417,7 +411,7 @@ function toMeta(metadata: SessionMetadata, now: number, degraded: boolean): Sess
 
 /** The top-level keys whose JSON differs between `before` and `after`, and the metadata key when it changed. */
 function changesBetween(before: SessionData, after: SessionData, metadataChanged: boolean): SessionChanges {
-  const changed = Object.keys(after).filter(key => JSON.stringify(after[key]) !== JSON.stringify(before[key]));
+  const changed = Object.keys(after).filter(key => key !== METADATA_KEY && JSON.stringify(after[key]) !== JSON.stringify(before[key]));
   if (metadataChanged) changed.push(METADATA_KEY);
   return { changed, removed: Object.keys(before).filter(key => !Object.hasOwn(after, key)) };
 }
