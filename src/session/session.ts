@@ -236,7 +236,9 @@ export class SessionState implements ProxyHandler<SessionData> {
     Object.assign(this.data, data);
     this.baseline = config.schema === undefined ? text : this.serialize();
     // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
-    if (config.schema !== undefined && Object.keys(parseSession(text) ?? {}).some(key => !Object.hasOwn(this.data, key))) this.ctx.rewrite = true;
+    if (config.schema !== undefined && Object.keys(parseSession(text) ?? {}).some(key => !Object.hasOwn(this.data, key))) {
+      this.ctx.rewrite = true;
+    }
     this.metadata = metadata;
   }
 
@@ -291,7 +293,8 @@ export class SessionState implements ProxyHandler<SessionData> {
 
     this.ctx.ttl = ttl;
     const id = writing || config.backend.touch === undefined ? await this.write(text, metadata) : await this.touch(metadata);
-    const cookieChanged = id !== this.requestCookie || this.regenerated || (config.lifetime > 0 && metadata.expires !== this.metadata.expires);
+    const expiryMoved = config.lifetime > 0 && metadata.expires !== this.metadata.expires;
+    const cookieChanged = id !== this.requestCookie || this.regenerated || expiryMoved;
     this.sessionId = id;
     this.stored = true;
     this.baseline = text;
@@ -336,7 +339,9 @@ export class SessionState implements ProxyHandler<SessionData> {
 
   /** A degraded session cannot be saved: changing it must not end in a success the store never saw. */
   private assertSavable(operation: BackendOperation): void {
-    if (this.degraded) throw new SessionBackendError(operation, { cause: new Error('the session could not be read, so it cannot be changed') });
+    if (this.degraded) {
+      throw new SessionBackendError(operation, { cause: new Error('the session could not be read, so it cannot be changed') });
+    }
   }
 
   private refreshClock(): number {
