@@ -163,7 +163,7 @@ export class SessionState implements ProxyHandler<SessionData> {
       await this.load();
       this.assertSavable('write');
       await this.removeStored();
-      this.sessionId = await this.call('write', async () => newSessionId(this.config.backend));
+      this.sessionId = newSessionId(this.config.backend);
       this.metadata = newMetadata(this.config, this.refreshClock());
       this.regenerated = true;
     });
