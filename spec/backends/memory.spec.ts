@@ -124,6 +124,13 @@ describe('InMemoryBackend', () => {
       expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ a: 10, b: 2, d: 4 });
     });
 
+    it('deletes a changed key whose value has no JSON form, as a whole-record write would drop it', async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ a: 1, b: 2 }, undefined, ctxAt(NOW));
+      await backend.write({ a: undefined, b: 2 }, id, update(['a']));
+      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ b: 2 });
+    });
+
     it('replaces a nested object under one key whole: the last writer wins inside it', async () => {
       const backend = new InMemoryBackend();
       const id = await backend.write({ cart: { items: ['x'] } }, undefined, ctxAt(NOW));

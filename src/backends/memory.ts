@@ -83,7 +83,12 @@ export class InMemoryBackend extends SessionBackend {
         for (const key of ctx.changes.removed) fields.delete(key);
       }
     }
-    for (const key of changed) if (data[key] !== undefined) fields.set(key, stringifySession(data[key] as object));
+    // A key without a JSON form (`undefined`) is deleted, as JSON.stringify drops it from a whole record.
+    for (const key of changed) {
+      const text = Object.hasOwn(data, key) ? JSON.stringify(data[key]) : undefined;
+      if (text === undefined) fields.delete(key);
+      else fields.set(key, text);
+    }
     this.store(id, fields, now + (ctx?.ttl ?? DEFAULT_TTL), now);
     return id;
   }
