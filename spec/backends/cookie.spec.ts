@@ -17,6 +17,7 @@ import { EXPRESS_MAJORS, SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { countVisit } from '../support/session-controller';
+import { expectNoSession, isPolluted, naiveMerge, thrownBy } from '../support/checks';
 
 /**
  * The HKDF purpose the backend signs for (see src/backends/cookie.ts): the base string, plus the cookie name that
@@ -67,37 +68,6 @@ function flip(text: string, index: number): string {
   const at = (index + text.length) % text.length;
   const replacement = text[at] === 'A' ? 'B' : 'A';
   return text.slice(0, at) + replacement + text.slice(at + 1);
-}
-
-function expectNoSession(record: unknown, label: string): void {
-  if (record === undefined || record === null) return;
-  expect(record, label).to.deep.equal({});
-}
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
-/** Merges like a careless deep-merge helper would: it is how a `__proto__` key left in the data does harm. */
-function naiveMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  for (const key of Object.keys(source)) {
-    const value = source[key];
-    if (typeof value === 'object' && value !== null) {
-      target[key] ??= {};
-      naiveMerge(target[key] as Record<string, unknown>, value as Record<string, unknown>);
-    } else {
-      target[key] = value;
-    }
-  }
-}
-
-function isPolluted(): boolean {
-  return ({} as Record<string, unknown>).polluted !== undefined || Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted');
 }
 
 @JsonController('/cookie')

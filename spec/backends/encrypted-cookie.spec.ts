@@ -24,6 +24,7 @@ import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { countVisit } from '../support/session-controller';
 import { forgeSealed, openSealed } from '../security/forge';
+import { expectNoSession, thrownBy } from '../support/checks';
 
 const OLD_SECRET = 'old-spec-secret-9876543210-zyxwvutsrqponmlkjihgfedcba';
 const NEW_SECRET = 'new-spec-secret-ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789';
@@ -33,20 +34,6 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 function ctxAt(now: number, lifetime = LIFETIME): BackendContext {
   return { now, lifetime, ttl: lifetime };
-}
-
-function expectNoSession(record: unknown, label: string): void {
-  if (record === undefined || record === null) return;
-  expect(record, label).to.deep.equal({});
-}
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
 }
 
 function encrypted(secretKey: string | string[] = SECRET, extra: { maxAge?: number; purpose?: string } = {}): EncryptedCookieBackend {

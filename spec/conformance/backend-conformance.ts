@@ -20,6 +20,7 @@ import { createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
 import { FaultyBackend } from '../support/faulty-backend';
+import { expectNoSession } from '../support/checks';
 
 /** What a backend can do; a `false` turns the specs that need it into visibly pending ones. */
 export interface BackendCapabilities {
@@ -103,12 +104,6 @@ const MALFORMED_IDS = [
 
 function ctxAt(now: number, ttl = LIFETIME): BackendContext {
   return { now, lifetime: LIFETIME, ttl };
-}
-
-/** undefined, null and {} all mean "no such session" in the contract. */
-function expectNoSession(record: unknown, label = 'record'): void {
-  if (record === undefined || record === null) return;
-  expect(record, `${label} should be empty`).to.be.an('object').that.deep.equals({});
 }
 
 /** Bits an id format can carry, estimated from many ids: shortest length times log2 of the alphabet they use. */

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { Container } from 'typedi';
 import { EncryptedCookieBackend, SessionError, type SessionOptions, configureSessions } from '../../src';
 import { resolveSessionOptions } from '../../src/options';
+import { thrownBy } from '../support/checks';
 
 /** The secret every case passes unless it is about the secret: it must never appear in a message or a stack. */
 const SECRET = 'configuration-spec-secret-DO-NOT-ECHO-0123456789';
@@ -96,15 +97,6 @@ const CASES: readonly Case[] = [
   ['a schema that is not a class', { schema: 42 }, 'schema'],
   ['validation without a schema', { validation: {} }, 'validation'],
 ];
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 function optionsOf(options: Record<string, unknown>): SessionOptions {
   return ('secretKey' in options ? options : { secretKey: SECRET, ...options }) as SessionOptions;

@@ -23,55 +23,40 @@ import { countVisit } from '../support/session-controller';
 @Service()
 export class SealedFuzzSessions extends SessionMiddleware {}
 
-@JsonController('/fuzz/signed')
-@UseBefore(SessionMiddleware)
-@Service()
-class SignedFuzzController {
-  @Get('/count')
-  async count(@Req() req: Request) {
-    return countVisit(req);
-  }
+/** The same routes for each area, under `/fuzz/<area>` behind that area's session middleware. */
+function fuzzController(area: string, middleware: typeof SessionMiddleware): Function {
+  @JsonController(`/fuzz/${area}`)
+  @UseBefore(middleware)
+  @Service()
+  class FuzzController {
+    @Get('/count')
+    async count(@Req() req: Request) {
+      return countVisit(req);
+    }
 
-  @Get('/peek')
-  async peek(@Req() req: Request) {
-    await req.session.load();
-    return { count: req.session.count ?? 0 };
-  }
+    @Get('/peek')
+    async peek(@Req() req: Request) {
+      await req.session.load();
+      return { count: req.session.count ?? 0 };
+    }
 
-  @Post('/regenerate')
-  async regenerate(@Req() req: Request) {
-    await req.session.regenerate();
-    return countVisit(req);
-  }
+    @Post('/regenerate')
+    async regenerate(@Req() req: Request) {
+      await req.session.regenerate();
+      return countVisit(req);
+    }
 
-  @Post('/destroy')
-  async destroy(@Req() req: Request) {
-    await req.session.destroy();
-    return { count: 0 };
+    @Post('/destroy')
+    async destroy(@Req() req: Request) {
+      await req.session.destroy();
+      return { count: 0 };
+    }
   }
+  return FuzzController;
 }
 
-@JsonController('/fuzz/sealed')
-@UseBefore(SealedFuzzSessions)
-@Service()
-class SealedFuzzController {
-  @Get('/count')
-  async count(@Req() req: Request) {
-    return countVisit(req);
-  }
-
-  @Get('/peek')
-  async peek(@Req() req: Request) {
-    await req.session.load();
-    return { count: req.session.count ?? 0 };
-  }
-
-  @Post('/regenerate')
-  async regenerate(@Req() req: Request) {
-    await req.session.regenerate();
-    return countVisit(req);
-  }
-}
+const SignedFuzzController = fuzzController('signed', SessionMiddleware);
+const SealedFuzzController = fuzzController('sealed', SealedFuzzSessions);
 
 /** The routes fuzzed: every one answers 200 with `{ count }` for any Cookie header. */
 export const FUZZ_ROUTES: ReadonlyArray<readonly [method: string, path: string]> = [

@@ -10,7 +10,8 @@ import { FakeClock } from '../support/clock';
 import { sessionCookie } from '../support/cookies';
 import { FLAVOURS, SIGNED, otherFlavour } from './cookie-flavours';
 import { forgeSealed, forgeSigned } from './forge';
-import { SecurityController, isNoSession, isPolluted, securityApp } from './security-app';
+import { isPolluted } from '../support/checks';
+import { SecurityController, isNoSession, securityApp } from './security-app';
 
 const OTHER_SECRET = 'another-secret-of-another-app-0123456789abcdef';
 

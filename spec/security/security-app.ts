@@ -8,6 +8,7 @@ import { Service } from 'typedi';
 import { type BackendContext, SessionBackend, type SessionData, SessionMiddleware, type SessionOptions } from '../../src';
 import { createApp } from '../support/app';
 import { countVisit } from '../support/session-controller';
+import { isPolluted, naiveMerge } from '../support/checks';
 
 /** One `read()` the middleware made: the value it passed and what came back. */
 export interface RecordedRead {
@@ -42,24 +43,6 @@ export class RecordingBackend extends SessionBackend {
   exists(sessionId: string, ctx?: BackendContext) {
     return this.inner.exists(sessionId, ctx);
   }
-}
-
-/** Merges like a careless deep-merge helper would: how a `__proto__` key left in the data would do harm. */
-function naiveMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  for (const key of Object.keys(source)) {
-    const value = source[key];
-    if (typeof value === 'object' && value !== null) {
-      target[key] ??= {};
-      naiveMerge(target[key] as Record<string, unknown>, value as Record<string, unknown>);
-    } else {
-      target[key] = value;
-    }
-  }
-}
-
-/** True when something was written onto Object.prototype. */
-export function isPolluted(): boolean {
-  return ({} as Record<string, unknown>).polluted !== undefined || Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted');
 }
 
 @JsonController('/sec')

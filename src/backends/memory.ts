@@ -7,7 +7,8 @@
  * dropped when met or while writing, a couple at a time, so no request pays for a full scan.
  */
 import { SessionError } from '../errors';
-import { parseSession, stringifySession } from '../serializers/json';
+import { stringifySession } from '../serializers/json';
+import { fieldChanges, recordFromFields } from '../serializers/record-fields';
 import { METADATA_KEY, type SessionData, type SessionMetadata } from '../session/session-data';
 import { BackendContext, SessionBackend, contextNow } from './backend';
 
@@ -59,10 +60,7 @@ export class InMemoryBackend extends SessionBackend {
 
   async read(sessionId: string, ctx?: BackendContext): Promise<SessionData | undefined> {
     const entry = this.live(sessionId, contextNow(ctx));
-    if (entry === undefined) return undefined;
-    let text = '';
-    for (const [key, value] of entry.fields) text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${value}`;
-    return parseSession(text === '' ? '{}' : `${text}}`);
+    return entry === undefined ? undefined : recordFromFields([...entry.fields].flat());
   }
 
   /**
@@ -73,22 +71,17 @@ export class InMemoryBackend extends SessionBackend {
     const id = sessionId ?? this.generateId();
     const now = contextNow(ctx);
     let fields = new Map<string, string>();
-    let changed: readonly string[] = Object.keys(data);
+    let changes = fieldChanges(data);
     if (sessionId !== undefined && ctx?.isNew === false) {
       const entry = this.live(id, now);
       if (entry === undefined) return id; // destroyed or expired meanwhile: that wins over this slower request
       if (ctx.changes !== undefined) {
         fields = entry.fields;
-        changed = ctx.changes.changed;
-        for (const key of ctx.changes.removed) fields.delete(key);
+        changes = fieldChanges(data, ctx.changes.changed, ctx.changes.removed);
       }
     }
-    // A key without a JSON form (`undefined`) is deleted, as JSON.stringify drops it from a whole record.
-    for (const key of changed) {
-      const text = Object.hasOwn(data, key) ? JSON.stringify(data[key]) : undefined;
-      if (text === undefined) fields.delete(key);
-      else fields.set(key, text);
-    }
+    for (const key of changes.removed) fields.delete(key);
+    for (let i = 0; i < changes.set.length; i += 2) fields.set(changes.set[i], changes.set[i + 1]);
     this.store(id, fields, now + (ctx?.ttl ?? DEFAULT_TTL), now);
     return id;
   }

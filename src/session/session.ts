@@ -222,7 +222,10 @@ export class SessionState implements ProxyHandler<SessionData> {
     this.stored = true;
     // A record without metadata counts as created now.
     const metadata = (isPlainRecord(record) && readMetadata(record[METADATA_KEY])) || this.metadata;
-    let data = isAlive(config, metadata, now) ? await this.validate(parseSession(text)) : undefined;
+    const stored = parseSession(text);
+    // Counted before the schema runs: it may drop some.
+    const storedKeys = config.schema === undefined || stored === undefined ? undefined : Object.keys(stored);
+    let data = isAlive(config, metadata, now) ? await this.validate(stored) : undefined;
     if (data !== undefined && config.isRevoked !== undefined) {
       const revoked = await this.call('read', async () => config.isRevoked!(toMeta(metadata, now, false), data!, this.request));
       if (revoked) data = undefined;
@@ -236,9 +239,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     Object.assign(this.data, data);
     this.baseline = config.schema === undefined ? text : this.serialize();
     // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
-    if (config.schema !== undefined && Object.keys(parseSession(text) ?? {}).some(key => !Object.hasOwn(this.data, key))) {
-      this.ctx.rewrite = true;
-    }
+    if (storedKeys?.some(key => !Object.hasOwn(this.data, key))) this.ctx.rewrite = true;
     this.metadata = metadata;
   }
 

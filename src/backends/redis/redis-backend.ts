@@ -11,7 +11,7 @@ import { SessionError } from '../../errors';
 import type { SessionData, SessionMetadata } from '../../session/session-data';
 import { METADATA_KEY } from '../../session/session-data';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
-import { fieldChanges, recordFromFields } from './record-fields';
+import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
 import { INDEX, READ, REMOVE, TOUCH, USER_SESSION, WRITE } from './scripts';
@@ -115,7 +115,7 @@ export class RedisBackend extends SessionBackend {
   }
 
   async read(sessionId: string): Promise<SessionData | undefined> {
-    return recordFromFields(await this.redis.script(READ, this.keys.session(sessionId), []));
+    return recordFromReply(await this.redis.script(READ, this.keys.session(sessionId), []));
   }
 
   /**
