@@ -17,6 +17,7 @@ export type SessionErrorCode =
   | 'NOT_LOADED'
   | 'RESERVED_KEY'
   | 'LOADED_TOO_LATE'
+  | 'SAVED_TOO_LATE'
   | 'COOKIE_TOO_LARGE'
   | 'INVALID_SESSION_ID'
   | 'MIDDLEWARE_MISSING'

@@ -4,15 +4,16 @@
 import './session/request-augmentation';
 
 // Wiring
-export { configureSessions } from './configure';
+export { configureSessions } from './middleware/configure';
 export { SessionSettings } from './settings';
 export type { SessionContainer } from './settings';
-export { SessionMiddleware } from './middleware';
+export { SessionMiddleware } from './middleware/session-middleware';
+export { sessionMiddleware } from './middleware/express';
 export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';
 
 // The session
-export type { Session, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
+export type { Session, SessionCallback, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
 export { responseStarted } from './internal/response-hold';
 
 // Decorators

@@ -18,9 +18,11 @@
  * The wrappers live on `http.ServerResponse.prototype`, installed once, and act only on responses that carry a hold
  * (one symbol property): a response that never loads its session is untouched. Own-property wrappers on every
  * response were measured at about 5 µs of CPU per method per request; this costs one property lookup.
+ * They are installed when sessions are configured, before any request: middlewares such as compression keep their
+ * own reference to `res.write` / `res.end`, and one taken before the wrappers existed would bypass the hold.
  */
 import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
-import { SessionBackendError, SessionError } from '../errors';
+import { errorResponse } from './error-response';
 
 /** Runs when the response starts; returns the Set-Cookie value to add, if any. */
 export type CommitFunction = (statusCode: number) => Promise<string | undefined>;
@@ -54,12 +56,14 @@ export function responseStarted(res: ServerResponse): boolean {
 
 /** Installs the hold on `res`; `commit` runs once, when the response starts. */
 export function holdResponse(res: ServerResponse, commit: CommitFunction, onFailure: FailureHandler): void {
-  if (native.end === undefined) installWrappers();
+  installResponseHold();
   const held = res as HeldResponse;
   held[HOLD] ??= new ResponseHold(held, commit, onFailure);
 }
 
-function installWrappers(): void {
+/** Puts the wrappers on `ServerResponse.prototype`, once; they do nothing for responses without a hold. */
+export function installResponseHold(): void {
+  if (native.end !== undefined) return;
   const proto = ServerResponse.prototype as unknown as Record<string, AnyFunction>;
   // Responses without a hold find `undefined` here instead of walking the whole prototype chain on every call.
   Object.defineProperty(proto, HOLD, { value: undefined, writable: true, configurable: true });
@@ -216,8 +220,7 @@ class ResponseHold {
     this.replaying = true;
     this.ended = true;
     for (const name of res.getHeaderNames()) native.removeHeader.call(res, name);
-    const status = statusOf(error);
-    const body = JSON.stringify({ name: errorName(error), message: errorMessage(status, error) });
+    const { status, body } = errorResponse(error);
     res.statusCode = status;
     res.statusMessage = undefined as unknown as string;
     native.setHeader.call(res, 'Content-Type', 'application/json; charset=utf-8');
@@ -308,19 +311,4 @@ function toList(value: unknown): string[] {
 function byteLength(chunk: unknown): number {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk);
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
-}
-
-function statusOf(error: unknown): number {
-  const status = (error as { httpCode?: unknown } | null)?.httpCode;
-  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
-}
-
-/** Only this library's errors have messages written for clients; anything else gets a generic one. */
-function errorMessage(status: number, error: unknown): string {
-  if (error instanceof SessionError || error instanceof SessionBackendError) return error.message;
-  return status === 503 ? 'Service unavailable' : 'Internal server error';
 }

@@ -22,13 +22,28 @@ export interface SessionMembers {
   readonly isLoaded: boolean;
   /** The id in the cookie, once the backend knows it (for `CookieBackend`, the signed cookie value). */
   readonly id: string | undefined;
-  /** Moves the data to a new id and removes the old record; do it on login (session fixation). */
-  regenerate(): Promise<void>;
+  /**
+   * Moves the data to a new id and removes the old record; do it on login (session fixation). Like the members
+   * below, it also takes a Node-style callback (as passport passes): errors then go to the callback.
+   */
+  regenerate(callback?: SessionCallback): Promise<void>;
   /** Removes the data and the record; the cookie is cleared if the request carried one. */
-  destroy(): Promise<void>;
+  destroy(callback?: SessionCallback): Promise<void>;
+  /**
+   * Writes the session now instead of when the response starts (the cookie still goes out with the response; the
+   * commit then writes only later changes). Rejects with `SAVED_TOO_LATE` once the response has started.
+   */
+  save(callback?: SessionCallback): Promise<void>;
+  /** Drops this request's unsaved changes and reads the session again from the backend. */
+  reload(callback?: SessionCallback): Promise<void>;
+  /** Counts this request as activity: a rolling or idle-timed session is refreshed even within `touchAfter`. */
+  touch(): Promise<void>;
   /** When the session began, was last active and ends; `undefined` until loaded. */
   readonly meta: SessionMeta | undefined;
 }
+
+/** The Node-style callback the session's members accept, as express-session's do. */
+export type SessionCallback = (error?: unknown) => void;
 
 /** The lifecycle of a loaded session, as `req.session.meta` tells it. Times in unix seconds. */
 export interface SessionMeta {
@@ -51,6 +66,9 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'id',
   'regenerate',
   'destroy',
+  'save',
+  'reload',
+  'touch',
   'meta',
   'then',
   '__proto__',

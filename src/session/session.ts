@@ -16,18 +16,23 @@ import { MAX_COOKIE_BYTES, isCookieValue } from '../internal/cookie-octets';
 import { isUnderPath, requestPath } from '../internal/paths';
 import { withDeadline } from '../internal/deadline';
 import { holdResponse, responseStarted } from '../internal/response-hold';
+import { warnIfInsecureTransport } from '../internal/insecure-transport';
 import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options';
 import { isPlainRecord, parseSession, stringifySession } from '../serializers/json';
 import { isAlive, newMetadata, refreshMetadata } from './expiry';
-import { METADATA_KEY, RESERVED_KEYS, Session, SessionData, SessionMeta, SessionMetadata } from './session-data';
+import { METADATA_KEY, RESERVED_KEYS, Session, SessionData, SessionMembers, SessionMeta, SessionMetadata } from './session-data';
 
 const EMPTY = '{}';
 /** How `SessionState.of()` finds the state behind a session proxy: one property on the request, not two. */
 const STATE = Symbol('routing-controllers-sessions state');
 
 /** Members readable before the session is loaded. */
-const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'meta', 'then']);
+const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'save', 'reload', 'touch', 'meta', 'then']);
+
+/** A Node-style callback, as express-session's members take (passport and connect-flash pass them). */
+type Callback = (error?: unknown) => void;
+type Members = Pick<SessionMembers, 'load' | 'regenerate' | 'destroy' | 'save' | 'reload' | 'touch'>;
 
 /** The session state of one request, and the Proxy handler behind `req.session`. */
 export class SessionState implements ProxyHandler<SessionData> {
@@ -53,8 +58,12 @@ export class SessionState implements ProxyHandler<SessionData> {
   private regenerated = false;
   /** The read failed and `onBackendFailure: 'degrade'` gave an anonymous session instead: nothing can be saved. */
   private degraded = false;
-  private members: { load(): Promise<void>; regenerate(): Promise<void>; destroy(): Promise<void> } | undefined;
-  /** `regenerate()` / `destroy()` calls in flight: the commit waits for them, awaited by the handler or not. */
+  /** `touch()` was called: this request refreshes a rolling or idle-timed session even within `touchAfter`. */
+  private touched = false;
+  /** The Set-Cookie value this request sends: decided by `save()`, and again by the commit. */
+  private outgoingCookie: string | undefined;
+  private members: Members | undefined;
+  /** Member calls in flight (`regenerate()`, `save()`...): the commit waits for them, awaited by the handler or not. */
   private operations: Promise<void>[] | undefined;
 
   constructor(
@@ -132,10 +141,13 @@ export class SessionState implements ProxyHandler<SessionData> {
       default:
         this.members ??= {
           load: () => this.load(),
-          regenerate: () => this.regenerate(),
-          destroy: () => this.destroy(),
+          regenerate: (callback?: Callback) => withCallback(this.regenerate(), callback),
+          destroy: (callback?: Callback) => withCallback(this.destroy(), callback),
+          save: (callback?: Callback) => withCallback(this.save(), callback),
+          reload: (callback?: Callback) => withCallback(this.reload(), callback),
+          touch: () => this.touch(),
         };
-        return this.members[key as 'load' | 'regenerate' | 'destroy'];
+        return this.members[key as keyof Members];
     }
   }
 
@@ -179,11 +191,50 @@ export class SessionState implements ProxyHandler<SessionData> {
     });
   }
 
+  /**
+   * Writes the session now, rather than when the response starts; the cookie still goes out with the response, and
+   * the commit writes only what changed since. Nothing to do for a session that was never loaded. After the response
+   * started, it rejects (`SAVED_TOO_LATE`): the commit has already decided what is saved.
+   */
+  save(): Promise<void> {
+    if (!this.loaded && this.loading === undefined) return Promise.resolve();
+    const earlier = this.operations?.slice() ?? [];
+    return this.track(async () => {
+      await this.load();
+      await Promise.allSettled(earlier); // one save after another, after a regenerate() not awaited
+      if (responseStarted(this.response)) throw savedTooLate();
+      this.assertSavable('write');
+      await this.persist();
+    });
+  }
+
+  /** Drops this request's unsaved changes and reads the session again from the backend. */
+  reload(): Promise<void> {
+    return this.track(async () => {
+      await this.load();
+      const id = this.stored ? this.sessionId : undefined;
+      for (const key of Object.keys(this.data)) delete this.data[key];
+      this.stored = false;
+      this.sessionId = undefined;
+      this.baseline = EMPTY;
+      this.metadata = newMetadata(this.config, this.refreshClock());
+      if (id !== undefined) await this.adopt(id, this.ctx.now);
+    });
+  }
+
+  /** Counts this request as activity even within `touchAfter`: a rolling or idle-timed session is refreshed. */
+  touch(): Promise<void> {
+    return this.track(async () => {
+      await this.load();
+      this.touched = true;
+    });
+  }
+
   /** The lifecycle as it will be after this request, were it committed now. */
   private meta(): SessionMeta {
     const now = this.config.now();
     const writing = this.stored && this.serialize() !== this.baseline;
-    return toMeta(refreshMetadata(this.config, this.metadata, now, writing), now, this.degraded);
+    return toMeta(refreshMetadata(this.config, this.metadata, now, writing || this.touched), now, this.degraded);
   }
 
   private track(operation: () => Promise<void>): Promise<void> {
@@ -265,43 +316,52 @@ export class SessionState implements ProxyHandler<SessionData> {
   // ---- Commit: runs when the response starts; returns the Set-Cookie value, if any ----
 
   private async commit(status: number): Promise<string | undefined> {
-    const config = this.config;
-    // A load, regenerate() or destroy() the handler did not await still decides what is saved.
+    // A load or a member call the handler did not await still decides what is saved.
     if (this.loading !== undefined) await this.loading.catch(ignore);
     if (this.operations !== undefined) await Promise.all(this.operations);
     if (!this.loaded) return undefined;
-    if (status >= 500 && !config.commitOnServerError) return undefined;
+    // What an explicit save() wrote stays saved, and its cookie goes out.
+    if (status < 500 || this.config.commitOnServerError) await this.persist();
+    return this.outgoingCookie;
+  }
+
+  /** Writes, refreshes or removes the record as the data require, and decides the cookie that goes out. */
+  private async persist(): Promise<void> {
+    const config = this.config;
     // The browser would not keep a cookie for a path it would never send it to.
-    if (!isUnderPath(requestPath(this.request), config.cookie.path)) return undefined;
+    if (!isUnderPath(requestPath(this.request), config.cookie.path)) return;
     // Serialised now, synchronously: later changes (after a stream's first byte) are not part of this commit.
     const text = this.serialize();
     const now = this.refreshClock();
 
     if (text === EMPTY) {
       if (this.stored) await this.removeStored();
-      return this.cookieEnded && this.requestCookie !== undefined ? config.setCookie.clear(this.secure()) : undefined;
+      this.outgoingCookie = this.cookieEnded && this.requestCookie !== undefined ? config.setCookie.clear(this.secure()) : undefined;
+      return;
     }
     this.assertSavable('write');
     const writing = !this.stored || text !== this.baseline || this.ctx.rewrite === true;
-    const metadata = refreshMetadata(config, this.metadata, now, writing);
-    if (!writing && metadata === this.metadata) return undefined;
+    const metadata = refreshMetadata(config, this.metadata, now, writing || this.touched);
+    if (!writing && metadata === this.metadata) return;
     const ttl = metadata.expires - now;
     if (ttl < 1) {
       // At or past expiry: delete, never write with a TTL <= 0.
       if (this.stored) await this.removeStored();
-      return this.requestCookie !== undefined ? config.setCookie.clear(this.secure()) : undefined;
+      this.outgoingCookie = this.requestCookie !== undefined ? config.setCookie.clear(this.secure()) : undefined;
+      return;
     }
 
     this.ctx.ttl = ttl;
-    const id = writing || config.backend.touch === undefined ? await this.write(text, metadata) : await this.touch(metadata);
+    const id = writing || config.backend.touch === undefined ? await this.write(text, metadata) : await this.touchStored(metadata);
     const expiryMoved = config.lifetime > 0 && metadata.expires !== this.metadata.expires;
     const cookieChanged = id !== this.requestCookie || this.regenerated || expiryMoved;
     this.sessionId = id;
     this.stored = true;
     this.baseline = text;
     this.metadata = metadata;
-    if (!cookieChanged) return undefined;
-    return config.setCookie.session(id, this.secure(), now, config.lifetime > 0 ? ttl : undefined);
+    this.touched = false;
+    this.ctx.rewrite = undefined;
+    if (cookieChanged) this.outgoingCookie = config.setCookie.session(id, this.secure(), now, config.lifetime > 0 ? ttl : undefined);
   }
 
   /** Writes the record: whole when new, otherwise with the keys that changed, for backends that merge. */
@@ -321,7 +381,7 @@ export class SessionState implements ProxyHandler<SessionData> {
   }
 
   /** Extends the record's life without rewriting its data. */
-  private async touch(metadata: SessionMetadata): Promise<string> {
+  private async touchStored(metadata: SessionMetadata): Promise<string> {
     const id = this.sessionId!;
     await this.call('touch', () => this.config.backend.touch!(id, metadata, this.ctx));
     return id;
@@ -351,7 +411,9 @@ export class SessionState implements ProxyHandler<SessionData> {
 
   private secure(): boolean {
     const secure = this.config.cookie.secure;
-    return secure === 'auto' ? this.request.secure : secure;
+    if (secure === 'auto') return this.request.secure;
+    if (secure) warnIfInsecureTransport(this.request);
+    return secure;
   }
 
   private checkCookieValue(id: unknown): asserts id is string {
@@ -388,6 +450,18 @@ export class SessionState implements ProxyHandler<SessionData> {
 }
 
 function ignore(): void {}
+
+/** With a callback, errors go to it (as express-session does) and the promise resolves after it ran. */
+function withCallback(running: Promise<void>, callback: Callback | undefined): Promise<void> {
+  return typeof callback === 'function' ? running.then(() => callback(), callback) : running;
+}
+
+function savedTooLate(): SessionError {
+  return new SessionError(
+    'SAVED_TOO_LATE',
+    'save() was called after the response started, when the session had already been committed: save before responding',
+  );
+}
 
 function loadedTooLate(): SessionError {
   return new SessionError(

@@ -1,7 +1,7 @@
 /** `configureSessions()`: the one call that sets sessions up. */
-import { SessionMiddleware } from './middleware';
-import type { SessionConfig, SessionOptions } from './options';
-import type { SessionContainer } from './settings';
+import type { SessionConfig, SessionOptions } from '../options';
+import type { SessionContainer } from '../settings';
+import { SessionMiddleware } from './session-middleware';
 
 /**
  * Checks `options` once, at start-up, and registers them in `container` (typedi's global `Container` by default)

@@ -5,11 +5,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { SessionError } from './errors';
-import { resolveSessionOptions, type SessionConfig, type SessionOptions } from './options';
-import { SessionState } from './session/session';
-import { SessionSettings, containerInstance, type SessionContainer } from './settings';
-
+import { installResponseHold } from '../internal/response-hold';
+import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '../options';
+import { SessionSettings, containerInstance, type SessionContainer } from '../settings';
+import { answerError, notConfigured, startSession } from './start-session';
 
 /**
  * The session middleware. Apply it to controllers with `@UseBefore(SessionMiddleware)`; it reads the options that
@@ -17,7 +16,8 @@ import { SessionSettings, containerInstance, type SessionContainer } from './set
  * it on every route of any app that lists no middlewares. For a global middleware, subclass it:
  * `@Middleware({ type: 'before' }) @Service() class Sessions extends SessionMiddleware {}`.
  *
- * Applied twice to one request (globally and on a controller), it acts once.
+ * Applied twice to one request (globally and on a controller), it acts once. Its errors (a store outage under
+ * `autoload`, a schema rejection, a missing configuration) are answered as JSON with their status.
  *
  * Areas with sessions of their own (another cookie, another schema) are subclasses configured on their own:
  * `@Service() class AdminSessions extends SessionMiddleware {}` and `AdminSessions.configure({ ... })`.
@@ -52,30 +52,15 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
     const instance = containerInstance(container);
     const config = resolveSessionOptions(options, backendClass => instance.get(backendClass));
     instance.get(SessionSettings).set(this, config);
+    // Before the first request, so that no middleware can keep a reference to the unwrapped `res.end`.
+    installResponseHold();
     return config;
   }
 
   /** Not async: express 5 would also handle a returned promise, and `next` must run once. */
-  use(req: Request, response: Response, next: NextFunction): void {
+  use(req: Request, res: Response, next: NextFunction): void {
     const config = this.settings.get(this.constructor);
-    if (config === undefined) {
-      const name = this.constructor.name;
-      return next(new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`));
-    }
-    const existing = SessionState.of(req.session);
-    if (existing !== undefined) {
-      if (existing.config === config) return next();
-      // One response can carry one held commit: a second configuration on the same request would be lost.
-      return next(
-        new SessionError(
-          'MIDDLEWARE_CONFLICT',
-          `Two session configurations apply to one request (${this.constructor.name} after another): give each area its own routes`,
-        ),
-      );
-    }
-    const state = new SessionState(config, req, response);
-    req.session = state.session;
-    if (config.autoload(req)) state.load().then(() => next(), next);
-    else next();
+    if (config === undefined) return answerError(undefined, req, res, notConfigured(this.constructor.name));
+    startSession(config, req, res, next, this.constructor.name);
   }
 }

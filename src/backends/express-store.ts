@@ -1,0 +1,111 @@
+/**
+ * ExpressSessionStoreBackend: any express-session store (connect-redis, connect-pg-simple, memorystore, ...) as a
+ * SessionBackend, so apps can keep the store they already run.
+ *
+ * Typed structurally: express-session is neither imported nor required, not even for its types.
+ */
+import { SessionError } from '../errors';
+import type { SessionData } from '../session/session-data';
+import { BackendContext, SessionBackend } from './backend';
+
+/** A Node-style callback, as express-session stores call them. */
+export type ExpressSessionCallback = (error?: unknown, value?: unknown) => void;
+
+/**
+ * What {@link ExpressSessionStoreBackend} needs of an express-session store: its three required methods. A method
+ * may call back, return a promise, or both.
+ */
+export interface ExpressSessionStore {
+  get(sessionId: string, callback: ExpressSessionCallback): unknown;
+  set(sessionId: string, session: Record<string, unknown>, callback: ExpressSessionCallback): unknown;
+  destroy(sessionId: string, callback: ExpressSessionCallback): unknown;
+}
+
+/** The key express-session stores read the expiry from; it cannot hold session data here. */
+const COOKIE_KEY = 'cookie';
+const DEFAULT_TTL = 14 * 24 * 3600;
+
+/**
+ * A {@link SessionBackend} over an express-session-compatible store.
+ *
+ * Each record is stored whole with a `cookie` object like express-session's, from which the store computes its TTL
+ * (`cookie.expires` for connect-redis and connect-pg-simple, `cookie.maxAge` in milliseconds for memorystore); the
+ * `cookie` key is dropped again on read, so session data cannot use that name. Writes replace the record (last
+ * writer wins: `ctx.changes` is ignored). Store errors fail the request with a 503; a store that never calls back is
+ * ended by the `backendTimeout` option.
+ *
+ * @example
+ * import { RedisStore } from 'connect-redis';
+ * import { createClient } from 'redis';
+ *
+ * const client = createClient({ url: 'redis://127.0.0.1:6379' });
+ * await client.connect();
+ * configureSessions({ backend: new ExpressSessionStoreBackend(new RedisStore({ client, prefix: 'sess:' })) });
+ */
+export class ExpressSessionStoreBackend extends SessionBackend {
+  // No touch(): a store's touch() renews only its TTL and keeps the old record (memorystore, express-session's
+  // MemoryStore), so the library's metadata would go stale. Without touch() the middleware rewrites the record.
+
+  constructor(readonly store: ExpressSessionStore) {
+    super();
+    if (!isExpressSessionStore(store)) {
+      throw new SessionError(
+        'INVALID_OPTION',
+        'Invalid ExpressSessionStoreBackend store: expected an express-session store (get, set and destroy with ' +
+          'callbacks), e.g. new RedisStore({ client })',
+      );
+    }
+  }
+
+  async read(sessionId: string): Promise<SessionData | undefined> {
+    const record = await this.callStore('get', sessionId);
+    if (record === undefined || record === null) return undefined;
+    // Not an object: handed on as it is, so the middleware treats it as invalid data rather than as no session.
+    if (typeof record !== 'object' || Array.isArray(record)) return record as SessionData;
+    const { [COOKIE_KEY]: _cookie, ...data } = record as SessionData;
+    return data;
+  }
+
+  /** Stores `data` whole (its `__session` metadata included) with an express-session `cookie` for the store's TTL. */
+  async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
+    if (Object.hasOwn(data, COOKIE_KEY)) {
+      throw new SessionError('RESERVED_KEY', 'ExpressSessionStoreBackend cannot store a session key named "cookie": ' +
+        'express-session stores keep the cookie there; rename the key');
+    }
+    const id = sessionId ?? this.generateId();
+    const ttlMs = (ctx?.ttl ?? DEFAULT_TTL) * 1000;
+    // On the wall clock, not ctx.now: stores compare `expires` with their own Date.now() (or the database's clock).
+    const cookie = { originalMaxAge: ttlMs, maxAge: ttlMs, expires: new Date(Date.now() + ttlMs), httpOnly: true, path: '/' };
+    await this.callStore('set', id, { ...data, [COOKIE_KEY]: cookie });
+    return id;
+  }
+
+  async remove(sessionId: string): Promise<void> {
+    await this.callStore('destroy', sessionId);
+  }
+
+  async exists(sessionId: string): Promise<boolean> {
+    return (await this.read(sessionId)) !== undefined;
+  }
+
+  /**
+   * Calls a store method as a promise: the callback settles it, and so does a returned promise (the first wins).
+   * A promise's success waits one turn of the event loop, so a store that returns early and calls back on the
+   * next turn (with the data, or an error) is still heard: its write never counts as done before it is.
+   */
+  private callStore(method: keyof ExpressSessionStore, ...args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const callback: ExpressSessionCallback = (error, value) => (error ? reject(error) : resolve(value));
+      const returned: unknown = (this.store[method] as (...a: unknown[]) => unknown).call(this.store, ...args, callback);
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (returned as PromiseLike<unknown>).then(value => void setImmediate(resolve, value), reject);
+      }
+    });
+  }
+}
+
+function isExpressSessionStore(value: unknown): value is ExpressSessionStore {
+  const store = value as Partial<Record<keyof ExpressSessionStore, unknown>> | null;
+  return typeof store === 'object' && store !== null && typeof store.get === 'function' &&
+    typeof store.set === 'function' && typeof store.destroy === 'function';
+}

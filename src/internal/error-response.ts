@@ -1,0 +1,39 @@
+/**
+ * The JSON answer to a session error, in routing-controllers' error shape (`name`, `message`, and `code` / `errors`
+ * where the error has them). The library answers its own errors: routing-controllers formats errors of a middleware
+ * as text, and express's final handler as an HTML page with a stack trace.
+ */
+import type { ServerResponse } from 'node:http';
+import { SessionBackendError, SessionError, SessionValidationError } from '../errors';
+
+/** The status and JSON text that answer `error`; never a stack, and a generic message for foreign errors. */
+export function errorResponse(error: unknown): { status: number; body: string } {
+  const status = statusOf(error);
+  const own = error instanceof SessionError || error instanceof SessionBackendError || error instanceof SessionValidationError;
+  const body: Record<string, unknown> = {
+    name: error instanceof Error ? error.name : 'Error',
+    // Only this library's errors have messages written for clients.
+    message: own ? (error as Error).message : status === 503 ? 'Service unavailable' : 'Internal server error',
+  };
+  if (own) {
+    const { code, errors } = error as { code?: unknown; errors?: unknown };
+    if (code !== undefined) body.code = code;
+    if (errors !== undefined) body.errors = errors;
+  }
+  return { status, body: JSON.stringify(body) };
+}
+
+/** Answers `error` on a response that has not started; headers set by earlier middlewares (helmet's) stay. */
+export function sendErrorResponse(res: ServerResponse, error: unknown): void {
+  const { status, body } = errorResponse(error);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(body);
+}
+
+function statusOf(error: unknown): number {
+  const status = (error as { httpCode?: unknown } | null)?.httpCode;
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
+}

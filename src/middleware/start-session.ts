@@ -1,0 +1,54 @@
+/**
+ * What both forms of the middleware do for a request: give it its session, load it where `autoload` says, and
+ * answer their own errors as JSON (see `internal/error-response`).
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { SessionError } from '../errors';
+import { sendErrorResponse } from '../internal/error-response';
+import type { SessionConfig } from '../options';
+import { SessionState } from '../session/session';
+
+/** `name` is how errors refer to the middleware: its class name, or `sessionMiddleware()`. */
+export function startSession(config: SessionConfig, req: Request, res: Response, next: NextFunction, name: string): void {
+  const current = (req as { session?: unknown }).session;
+  if (current !== undefined) {
+    const existing = SessionState.of(current);
+    // Applied twice to one request (globally and on a controller): the first one acts.
+    if (existing?.config === config) return next();
+    return answerError(config, req, res, existing === undefined ? foreignSession(name) : conflict(name));
+  }
+  const state = new SessionState(config, req, res);
+  req.session = state.session;
+  if (config.autoload(req)) state.load().then(() => next(), error => answerError(config, req, res, error));
+  else next();
+}
+
+/** Answers `error` as JSON and tells `onError`. */
+export function answerError(config: SessionConfig | undefined, req: Request, res: Response, error: unknown): void {
+  sendErrorResponse(res, error);
+  try {
+    config?.onError?.(error as Error, req);
+  } catch {
+    // The client has its answer; a failing callback must not take the process down.
+  }
+}
+
+export function notConfigured(name: string): SessionError {
+  return new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`);
+}
+
+function conflict(name: string): SessionError {
+  // One response can carry one held commit: a second configuration on the same request would be lost.
+  return new SessionError(
+    'MIDDLEWARE_CONFLICT',
+    `Two session configurations apply to one request (${name} after another): give each area its own routes`,
+  );
+}
+
+function foreignSession(name: string): SessionError {
+  return new SessionError(
+    'MIDDLEWARE_CONFLICT',
+    `req.session was already set by another middleware (express-session or cookie-session?) when ${name} ran: ` +
+      'use one of the two on these routes; to keep an express-session store, wrap it in ExpressSessionStoreBackend',
+  );
+}
