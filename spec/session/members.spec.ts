@@ -88,6 +88,20 @@ describe('session members', () => {
       expect(stored).to.include({ user: 'ada' }).and.not.have.property('later');
     });
 
+    it('is waited for by the commit when the handler responds without waiting for it', async () => {
+      const app = serve({ backend }, {
+        '/': async (req, res) => {
+          await req.session.load();
+          req.session.user = 'ada';
+          void req.session.save();
+          res.redirect(303, '/home');
+        },
+      });
+      const res = await request(app).post('/').expect(303);
+      expect(await backend.inner.read(cookieHeader(res).slice('session='.length))).to.include({ user: 'ada' });
+      expect(backend.count('write')).to.equal(1);
+    });
+
     it('does nothing for a session that was never loaded', async () => {
       const app = serve({ backend }, { '/': (req, res) => void req.session.save().then(() => res.json({})) });
       const res = await request(app).post('/').expect(200);

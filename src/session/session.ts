@@ -198,11 +198,16 @@ export class SessionState implements ProxyHandler<SessionData> {
    */
   save(): Promise<void> {
     if (!this.loaded && this.loading === undefined) return Promise.resolve();
+    if (responseStarted(this.response)) {
+      const late = Promise.reject(savedTooLate());
+      late.catch(ignore); // a caller that does not wait for it must not crash the process
+      return late;
+    }
+    // Called before the response started, it runs before the commit, which waits for it.
     const earlier = this.operations?.slice() ?? [];
     return this.track(async () => {
       await this.load();
       await Promise.allSettled(earlier); // one save after another, after a regenerate() not awaited
-      if (responseStarted(this.response)) throw savedTooLate();
       this.assertSavable('write');
       await this.persist();
     });
