@@ -36,6 +36,8 @@ export type { RedisBackendOptions, UserSessionInfo } from './backends/redis/redi
 export { RedisUnavailableError } from './backends/redis/redis-unavailable';
 export type { RedisUnavailableReason } from './backends/redis/redis-unavailable';
 export type { RedisClientLike, RedisClientKind, NodeRedisClientLike, NodeRedisClusterLike, IoRedisLike } from './backends/redis/redis-clients';
+export { ExpressSessionStoreBackend } from './backends/express-store';
+export type { ExpressSessionStore, ExpressSessionCallback } from './backends/express-store';
 export { EncryptedCookieBackend } from './backends/encrypted-cookie';
 export type { EncryptedCookieBackendOptions } from './backends/encrypted-cookie';
 

@@ -5,6 +5,7 @@
  * Typed structurally: express-session is neither imported nor required, not even for its types.
  */
 import { SessionError } from '../errors';
+import { isCookieValue } from '../internal/cookie-octets';
 import type { SessionData } from '../session/session-data';
 import { BackendContext, SessionBackend } from './backend';
 
@@ -17,7 +18,8 @@ export type ExpressSessionCallback = (error?: unknown, value?: unknown) => void;
  */
 export interface ExpressSessionStore {
   get(sessionId: string, callback: ExpressSessionCallback): unknown;
-  set(sessionId: string, session: Record<string, unknown>, callback: ExpressSessionCallback): unknown;
+  /** `session` is `object`, so that stores typed with @types/express-session's `SessionData` fit. */
+  set(sessionId: string, session: object, callback: ExpressSessionCallback): unknown;
   destroy(sessionId: string, callback: ExpressSessionCallback): unknown;
 }
 
@@ -58,6 +60,8 @@ export class ExpressSessionStoreBackend extends SessionBackend {
   }
 
   async read(sessionId: string): Promise<SessionData | undefined> {
+    // Never issued (ids are cookie values), and not every store survives one: PostgreSQL refuses a NUL byte.
+    if (!isCookieValue(sessionId)) return undefined;
     const record = await this.callStore('get', sessionId);
     if (record === undefined || record === null) return undefined;
     // Not an object: handed on as it is, so the middleware treats it as invalid data rather than as no session.
@@ -74,18 +78,21 @@ export class ExpressSessionStoreBackend extends SessionBackend {
     }
     const id = sessionId ?? this.generateId();
     const ttlMs = (ctx?.ttl ?? DEFAULT_TTL) * 1000;
-    // On the wall clock, not ctx.now: stores compare `expires` with their own Date.now() (or the database's clock).
-    const cookie = { originalMaxAge: ttlMs, maxAge: ttlMs, expires: new Date(Date.now() + ttlMs), httpOnly: true, path: '/' };
+    // On the wall clock, not ctx.now: stores compare `expires` with their own clock (Date.now(), the database's).
+    const expires = new Date(Date.now() + ttlMs);
+    const cookie = { originalMaxAge: ttlMs, maxAge: ttlMs, expires, httpOnly: true, path: '/' };
     await this.callStore('set', id, { ...data, [COOKIE_KEY]: cookie });
     return id;
   }
 
   async remove(sessionId: string): Promise<void> {
-    await this.callStore('destroy', sessionId);
+    if (isCookieValue(sessionId)) await this.callStore('destroy', sessionId);
   }
 
   async exists(sessionId: string): Promise<boolean> {
-    return (await this.read(sessionId)) !== undefined;
+    const data = await this.read(sessionId);
+    // `{}` is no session either: express-session itself stores a bare `{ cookie }` for an empty one.
+    return typeof data === 'object' && data !== null && Object.keys(data).length > 0;
   }
 
   /**
@@ -96,10 +103,9 @@ export class ExpressSessionStoreBackend extends SessionBackend {
   private callStore(method: keyof ExpressSessionStore, ...args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const callback: ExpressSessionCallback = (error, value) => (error ? reject(error) : resolve(value));
-      const returned: unknown = (this.store[method] as (...a: unknown[]) => unknown).call(this.store, ...args, callback);
-      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
-        (returned as PromiseLike<unknown>).then(value => void setImmediate(resolve, value), reject);
-      }
+      const call = this.store[method] as (...params: unknown[]) => unknown;
+      const returned = call.apply(this.store, [...args, callback]) as PromiseLike<unknown> | undefined;
+      if (typeof returned?.then === 'function') returned.then(value => void setImmediate(resolve, value), reject);
     });
   }
 }
