@@ -80,5 +80,5 @@ export function uniqueTableName(label = 'spec'): string {
 
 /** {@link describeWhen} for suites that need the PostgreSQL described above. */
 export function describeWithPostgres(title: string, body: () => void): void {
-  describeWhen(postgresMissing(), title, body);
+  describeWhen(postgresMissing(), title, body, 'start PostgreSQL on 127.0.0.1:5432 with a database `test`');
 }

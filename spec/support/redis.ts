@@ -54,7 +54,12 @@ function redactedUrl(): string {
  * `describe(title, body)` when `missing` is undefined; otherwise one spec that says why: pending, or failing when
  * `REQUIRE_SERVICES=1` (as CI sets it), so that a CI without Redis cannot pass by skipping.
  */
-export function describeWhen(missing: string | undefined, title: string, body: () => void): void {
+export function describeWhen(
+  missing: string | undefined,
+  title: string,
+  body: () => void,
+  fix = 'set REDIS_URL or start redis-server',
+): void {
   if (missing === undefined) return void describe(title, body);
   if (process.env.REQUIRE_SERVICES === '1') {
     describe(title, () =>
@@ -63,7 +68,7 @@ export function describeWhen(missing: string | undefined, title: string, body: (
       }),
     );
   } else {
-    describe(title, () => it(`[pending: ${missing}; set REDIS_URL or start redis-server, or REQUIRE_SERVICES=1 to fail]`));
+    describe(title, () => it(`[pending: ${missing}; ${fix}, or REQUIRE_SERVICES=1 to fail]`));
   }
 }
 
