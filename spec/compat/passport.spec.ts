@@ -8,6 +8,7 @@ import flash from 'connect-flash';
 import cookieParser from 'cookie-parser';
 import { csrfSync } from 'csrf-sync';
 import express, { type Express, type Request, type Response } from 'express';
+import session from 'express-session';
 import helmet from 'helmet';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -17,6 +18,7 @@ import { Service } from 'typedi';
 import {
   CookieBackend,
   EncryptedCookieBackend,
+  ExpressSessionStoreBackend,
   InMemoryBackend,
   RedisBackend,
   SessionMiddleware,
@@ -177,6 +179,7 @@ describe('passport, connect-flash and csrf-sync (compat)', () => {
   describePassport('CookieBackend', () => new CookieBackend({ secretKey: SECRET }), false);
   describePassport('EncryptedCookieBackend', () => new EncryptedCookieBackend({ secretKey: SECRET }), false);
   describePassport('InMemoryBackend', () => new InMemoryBackend(), true);
+  describePassport('ExpressSessionStoreBackend on MemoryStore', () => new ExpressSessionStoreBackend(new session.MemoryStore()), true);
 
   describeWithRedis('on Redis', () => {
     let client: AnyRedisClient;
