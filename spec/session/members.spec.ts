@@ -18,6 +18,13 @@ function serve(options: SessionOptions, routes: Record<string, RequestHandler>):
   return app;
 }
 
+/** Stores `n: 1`. */
+const setOne: RequestHandler = async (req, res) => {
+  await req.session.load();
+  req.session.n = 1;
+  res.json({});
+};
+
 describe('session members', () => {
   let backend: FaultyBackend;
   beforeEach(() => (backend = new FaultyBackend(new InMemoryBackend())));
@@ -136,11 +143,7 @@ describe('session members', () => {
   describe('reload()', () => {
     it('drops unsaved changes and reads the stored session again', async () => {
       const app = serve({ backend }, {
-        '/set': async (req, res) => {
-          await req.session.load();
-          req.session.n = 1;
-          res.json({});
-        },
+        '/set': setOne,
         '/reload': async (req, res) => {
           await req.session.load();
           req.session.n = 2;
@@ -159,11 +162,7 @@ describe('session members', () => {
     it('refreshes a rolling session within touchAfter, with the backend touch and a new expiry', async () => {
       const clock = new FakeClock();
       const app = serve({ backend, rolling: true, touchAfter: 60, clock: clock.now }, {
-        '/set': async (req, res) => {
-          await req.session.load();
-          req.session.n = 1;
-          res.json({});
-        },
+        '/set': setOne,
         '/read': async (req, res) => {
           await req.session.load();
           res.json({});
@@ -186,11 +185,7 @@ describe('session members', () => {
   describe('regenerate(callback) and destroy(callback)', () => {
     it('call the callback once done, with the new id in place', async () => {
       const app = serve({ backend }, {
-        '/set': async (req, res) => {
-          await req.session.load();
-          req.session.n = 1;
-          res.json({});
-        },
+        '/set': setOne,
         '/regenerate': (req, res) => {
           req.session.regenerate(error => res.json({ error: error ?? null, n: req.session.n }));
         },
@@ -212,11 +207,7 @@ describe('session members', () => {
     it('pass a store failure to the callback, not to an unhandled rejection', async () => {
       const errors: unknown[] = [];
       const app = serve({ backend }, {
-        '/set': async (req, res) => {
-          await req.session.load();
-          req.session.n = 1;
-          res.json({});
-        },
+        '/set': setOne,
         '/destroy': (req, res) => {
           backend.failing.add('remove');
           req.session.destroy(error => {
