@@ -14,6 +14,7 @@ export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption
 
 // The session
 export type { Session, SessionCallback, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
+export type { SessionTypeOptions, RequestSession } from './session/request-augmentation';
 export { responseStarted } from './internal/response-hold';
 
 // Decorators

@@ -5,14 +5,13 @@
  * stores that fail, hang or answer twice stand in for broken stores; they are not mocks of a real service.
  */
 import { expect } from 'chai';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import { RedisStore } from 'connect-redis';
 import createMemoryStore from 'memorystore';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import { SessionError } from '../../src';
-import { type ExpressSessionStore, ExpressSessionStoreBackend } from '../../src/backends/express-store';
+import { type ExpressSessionStore, ExpressSessionStoreBackend, SessionError } from '../../src';
 import { describeBackendConformance } from '../conformance/backend-conformance';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
@@ -128,7 +127,9 @@ describe('ExpressSessionStoreBackend', () => {
   describe('over express-session\'s MemoryStore', () => {
     describeOverHttp(async () => {
       const store = new MemoryStore();
-      const raw = (id: string) => (store.sessions[id] === undefined ? undefined : JSON.parse(store.sessions[id]));
+      // Its records, as JSON text by id (not part of its typed surface).
+      const { sessions } = store as unknown as { sessions: Record<string, string | undefined> };
+      const raw = (id: string) => (sessions[id] === undefined ? undefined : JSON.parse(sessions[id]!));
       return {
         store,
         raw: async id => raw(id),
@@ -142,7 +143,8 @@ describe('ExpressSessionStoreBackend', () => {
       const backend = new ExpressSessionStoreBackend(store);
       const id = backend.generateId();
       const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) };
-      await new Promise(resolve => store.set(id, { cookie, userId: 7 }, resolve));
+      const legacy = { cookie, userId: 7 } as unknown as SessionData;
+      await new Promise(resolve => store.set(id, legacy, resolve));
       const res = await request(sessionApp({ backend })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
       expect(res.body.data).to.deep.equal({ userId: 7 });
     });
@@ -357,9 +359,10 @@ function faulty(behaviours: Partial<Record<Method, Behaviour>>): ExpressSessionS
   const calls: Method[] = [];
   const method = (name: Method) => (...args: any[]) => {
     calls.push(name);
+    const call = (...params: unknown[]) => (inner[name] as (...rest: unknown[]) => unknown).apply(inner, params);
     const callback = args.pop() as (error?: unknown, value?: unknown) => void;
     const run = () =>
-      new Promise<unknown>((resolve, reject) => inner[name](...args, (e: unknown, v: unknown) => (e ? reject(e) : resolve(v))));
+      new Promise<unknown>((resolve, reject) => call(...args, (e: unknown, v: unknown) => (e ? reject(e) : resolve(v))));
     switch (behaviours[name]) {
       case 'callback':
         return void setImmediate(callback, new Error(`store down (${name}), session ${args[0]}`));
@@ -374,13 +377,13 @@ function faulty(behaviours: Partial<Record<Method, Behaviour>>): ExpressSessionS
       case 'promise-only':
         return run();
       case 'resolve-then-callback':
-        inner[name](...args, callback); // MemoryStore calls back on the next turn (setImmediate)
+        call(...args, callback); // MemoryStore calls back on the next turn (setImmediate)
         return Promise.resolve(undefined);
       case 'resolve-then-error':
         setImmediate(callback, new Error(`store down (${name}), session ${args[0]}`));
         return Promise.resolve(undefined);
       default:
-        return inner[name](...args, callback);
+        return call(...args, callback);
     }
   };
   return { get: method('get'), set: method('set'), destroy: method('destroy'), calls };

@@ -1,6 +1,2 @@
-/**
- * Untyped modules the compat specs load. Shorthand declarations (everything `any`) instead of @types/express-session,
- * whose global `Express.Request.session` would clash with this library's own declaration of it.
- */
-declare module 'express-session';
+/** connect-pg-simple ships no types; the specs use it as `any`. */
 declare module 'connect-pg-simple';

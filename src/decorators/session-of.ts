@@ -2,9 +2,12 @@ import type { Request } from 'express';
 import { SessionError } from '../errors';
 import type { Session } from '../session/session-data';
 
-/** The request's session, loaded; a clear error when `SessionMiddleware` did not run for this route. */
+/**
+ * The request's session, loaded; a clear error when `SessionMiddleware` did not run for this route. Read untyped:
+ * `req.session` may be typed as express-session's (see `SessionTypeOptions`).
+ */
 export async function loadedSession(request: Request): Promise<Session> {
-  const session = (request as Partial<Request>).session;
+  const session = (request as { session?: unknown }).session as Session | undefined;
   if (session === undefined) {
     throw new SessionError(
       'MIDDLEWARE_MISSING',

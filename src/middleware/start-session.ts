@@ -10,7 +10,9 @@ import { SessionState } from '../session/session';
 
 /** `name` is how errors refer to the middleware: its class name, or `sessionMiddleware()`. */
 export function startSession(config: SessionConfig, req: Request, res: Response, next: NextFunction, name: string): void {
-  const current = (req as { session?: unknown }).session;
+  // Untyped: `req.session` may be typed as express-session's (see `SessionTypeOptions`).
+  const carrier = req as { session?: unknown };
+  const current = carrier.session;
   if (current !== undefined) {
     const existing = SessionState.of(current);
     // Applied twice to one request (globally and on a controller): the first one acts.
@@ -18,7 +20,7 @@ export function startSession(config: SessionConfig, req: Request, res: Response,
     return answerError(config, req, res, existing === undefined ? foreignSession(name) : conflict(name));
   }
   const state = new SessionState(config, req, res);
-  req.session = state.session;
+  carrier.session = state.session;
   if (config.autoload(req)) state.load().then(() => next(), error => answerError(config, req, res, error));
   else next();
 }
