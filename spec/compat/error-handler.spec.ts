@@ -1,7 +1,7 @@
 /** The README's error handler compiles under `strict` and keeps the status of session errors. */
 import { expect } from 'chai';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { Get, JsonController, UseBefore, useExpressServer } from 'routing-controllers';
+import { Get, JsonController, Req, UseBefore, useExpressServer } from 'routing-controllers';
 import request from 'supertest';
 import { Service } from 'typedi';
 import { InMemoryBackend, SessionBackendError, SessionMiddleware, configureSessions, responseStarted } from '../../src';
@@ -19,7 +19,8 @@ function errorHandler(error: unknown, _req: Request, res: Response, _next: NextF
 @Service()
 class FailingController {
   @Get('/')
-  fail() {
+  async fail(@Req() req: Request) {
+    await req.session.load(); // the response is held from here on
     throw new SessionBackendError('read');
   }
 }
@@ -36,7 +37,7 @@ describe("the README's error handler (compat)", () => {
     expect(res.body).to.deep.equal({ name: 'SessionBackendError', message: 'Something went wrong' });
   });
 
-  it('leaves alone what routing-controllers already answered', async () => {
+  it('lets routing-controllers\' own answer through a held response', async () => {
     configureSessions({ backend: new InMemoryBackend() });
     const app = express();
     useExpressServer(app, { controllers: [FailingController], middlewares: [NoGlobals], interceptors: [NoGlobals] });

@@ -291,6 +291,20 @@ describe('ExpressSessionStoreBackend', () => {
       const backend = new ExpressSessionStoreBackend(faulty({ set: 'resolve-then-error' }));
       expectBackendFailure(await request(sessionApp({ backend })).post('/s/set?n=1'));
     });
+    it('answers 503 when the promise resolves at once and the callback reports the failure after real I/O', async () => {
+      const inner = new MemoryStore();
+      const store: ExpressSessionStore = {
+        get: (id, callback) => inner.get(id, callback),
+        destroy: (id, callback) => inner.destroy(id, callback),
+        // Like a store over an ORM: it answers with a promise at once and calls back when the query is done.
+        set(_id, _session, callback) {
+          setTimeout(() => callback(new Error('store down (set)')), 20);
+          return Promise.resolve();
+        },
+      };
+      const backend = new ExpressSessionStoreBackend(store);
+      expectBackendFailure(await request(sessionApp({ backend })).post('/s/set?n=1'));
+    });
   });
 
   describe('a store that never calls back', () => {

@@ -22,6 +22,12 @@ class JsonErrorsController {
   read(@Req() req: Request) {
     return { n: req.session.n ?? null };
   }
+
+  @Get('/invalid')
+  invalid(@Req() req: Request) {
+    req.session.n = 'not a number';
+    return {};
+  }
 }
 
 class CounterSession {
@@ -55,6 +61,13 @@ describe('errors as JSON (compat)', () => {
         const res = await request(app).get('/json').set('Cookie', `session=${id}`).expect(400);
         expectJsonError(res, 'SessionValidationError', 'INVALID_SESSION');
         expect(res.body.errors[0]).to.include({ property: 'n' });
+      });
+
+      it('answers data that fails the schema before saving with 500, keeping the issues out of the body', async () => {
+        const app = createApp([JsonErrorsController], { backend: new InMemoryBackend(), autoload: true, schema: CounterSession, validation: { beforeSave: true } }, { express: major });
+        const res = await request(app).get('/json/invalid').expect(500);
+        expectJsonError(res, 'SessionValidationError', 'INVALID_SESSION');
+        expect(res.body).to.not.have.property('errors');
       });
 
       it('answers a missing configuration with 500 NOT_CONFIGURED', async () => {

@@ -9,6 +9,7 @@ import { InMemoryBackend, SessionError, sessionMiddleware, type SessionOptions }
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { FaultyBackend } from '../support/faulty-backend';
+import { SECRET } from '../support/app';
 
 /** An app with one POST route per handler, after `sessionMiddleware(options)`. */
 function serve(options: SessionOptions, routes: Record<string, RequestHandler>): Express {
@@ -109,6 +110,47 @@ describe('session members', () => {
       expect(backend.count('write')).to.equal(1);
     });
 
+    it('runs after an earlier call it did not wait for, and never past one that failed', async () => {
+      const old = await backend.inner.write({ n: 1 });
+      const app = serve({ backend, autoload: true }, {
+        '/login': async (req, res) => {
+          backend.failing.add('remove');
+          void req.session.regenerate(); // fails: the old record cannot be removed
+          req.session.user = 'ada';
+          const saved = await req.session.save().then(() => 'saved', (error: Error) => error.name);
+          res.json({ saved });
+        },
+      });
+      await request(app).post('/login').set('Cookie', `session=${old}`).expect(503);
+      expect(await backend.inner.read(old), 'the record from before the login').to.not.have.property('user');
+      expect(backend.count('write')).to.equal(0);
+    });
+
+    it('forgets the cookie it decided when destroy() follows, even on a 5xx', async () => {
+      const logout: RequestHandler = async (req, res) => {
+        await req.session.load();
+        req.session.user = 'ada';
+        await req.session.save();
+        await req.session.destroy();
+        res.status(500).json({});
+      };
+      expect(sessionCookie(await request(serve({ backend }, { '/': logout })).post('/').expect(500))).to.equal(undefined);
+      expect(sessionCookie(await request(serve({ secretKey: SECRET }, { '/': logout })).post('/').expect(500))).to.equal(undefined);
+    });
+
+    it('has nothing to save on a degraded session without data, so it is no 503', async () => {
+      const id = await backend.inner.write({ n: 1 });
+      backend.failing.add('read');
+      const app = serve({ backend, onBackendFailure: 'degrade' }, {
+        '/': async (req, res) => {
+          await req.session.load();
+          req.session.save(error => res.json({ error: error ?? null, degraded: req.session.meta?.degraded }));
+        },
+      });
+      const res = await request(app).post('/').set('Cookie', `session=${id}`).expect(200);
+      expect(res.body).to.deep.equal({ error: null, degraded: true });
+    });
+
     it('does nothing for a session that was never loaded', async () => {
       const app = serve({ backend }, { '/': (req, res) => void req.session.save().then(() => res.json({})) });
       const res = await request(app).post('/').expect(200);
@@ -156,6 +198,21 @@ describe('session members', () => {
       expect(backend.count('write')).to.equal(1);
       expect(backend.count('read'), 'the load and the reload').to.equal(2);
     });
+  });
+
+  it('refuses save(), touch() and reload() once the response has started', async () => {
+    let done!: (codes: unknown[]) => void;
+    const refused = new Promise<unknown[]>(resolve => (done = resolve));
+    const app = serve({ backend, rolling: true }, {
+      '/': async (req, res) => {
+        await req.session.load();
+        res.json({});
+        const calls = [req.session.save(), req.session.touch(), req.session.reload()];
+        done(await Promise.all(calls.map(call => call.then(() => 'resolved', (error: SessionError) => error.code))));
+      },
+    });
+    await request(app).post('/').expect(200);
+    expect(await refused).to.deep.equal(['SAVED_TOO_LATE', 'SAVED_TOO_LATE', 'LOADED_TOO_LATE']);
   });
 
   describe('touch()', () => {

@@ -96,16 +96,20 @@ export class ExpressSessionStoreBackend extends SessionBackend {
   }
 
   /**
-   * Calls a store method as a promise: the callback settles it, and so does a returned promise (the first wins).
-   * A promise's success waits one turn of the event loop, so a store that returns early and calls back on the
-   * next turn (with the data, or an error) is still heard: its write never counts as done before it is.
+   * Calls a store method as a promise: the callback settles it; a returned promise settles it too when it rejects,
+   * or when the method does not name the callback among its parameters (then a turn later, so that a callback on
+   * the next turn, with the data or an error, is still heard).
    */
   private callStore(method: keyof ExpressSessionStore, ...args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const callback: ExpressSessionCallback = (error, value) => (error ? reject(error) : resolve(value));
       const call = this.store[method] as (...params: unknown[]) => unknown;
       const returned = call.apply(this.store, [...args, callback]) as PromiseLike<unknown> | undefined;
-      if (typeof returned?.then === 'function') returned.then(value => void setImmediate(resolve, value), reject);
+      if (typeof returned?.then !== 'function') return;
+      // A method that declares the callback is heard through it: its promise may resolve before the store is done.
+      // Only a rest-parameter wrapper (length 0) is settled by the promise, a turn later.
+      const declaresCallback = call.length > args.length;
+      returned.then(value => void (declaresCallback || setImmediate(resolve, value)), reject);
     });
   }
 }

@@ -6,30 +6,35 @@
 import type { ServerResponse } from 'node:http';
 import { SessionBackendError, SessionError, SessionValidationError } from '../errors';
 
-/** The status and JSON text that answer `error`; never a stack, and a generic message for foreign errors. */
-export function errorResponse(error: unknown): { status: number; body: string } {
+/** The status, headers and JSON text that answer `error`: never a stack, a generic message for foreign errors. */
+export function errorResponse(error: unknown): { status: number; headers: Array<[string, string]>; body: string } {
   const status = statusOf(error);
   const own = error instanceof SessionError || error instanceof SessionBackendError || error instanceof SessionValidationError;
-  const body: Record<string, unknown> = {
+  const fields: Record<string, unknown> = {
     name: error instanceof Error ? error.name : 'Error',
     // Only this library's errors have messages written for clients.
     message: own ? (error as Error).message : status === 503 ? 'Service unavailable' : 'Internal server error',
   };
   if (own) {
     const { code, errors } = error as { code?: unknown; errors?: unknown };
-    if (code !== undefined) body.code = code;
-    if (errors !== undefined) body.errors = errors;
+    if (code !== undefined) fields.code = code;
+    // The issues of data about to be saved (a 500) are for the logs: a validator message may quote a value.
+    if (errors !== undefined && status < 500) fields.errors = errors;
   }
-  return { status, body: JSON.stringify(body) };
+  const body = JSON.stringify(fields);
+  const headers: Array<[string, string]> = [
+    ['Content-Type', 'application/json; charset=utf-8'],
+    ['Content-Length', String(Buffer.byteLength(body))],
+    ['Cache-Control', 'no-store'],
+  ];
+  return { status, headers, body };
 }
 
 /** Answers `error` on a response that has not started; headers set by earlier middlewares (helmet's) stay. */
 export function sendErrorResponse(res: ServerResponse, error: unknown): void {
-  const { status, body } = errorResponse(error);
+  const { status, headers, body } = errorResponse(error);
   res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of headers) res.setHeader(name, value);
   res.end(body);
 }
 

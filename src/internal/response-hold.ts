@@ -220,12 +220,10 @@ class ResponseHold {
     this.replaying = true;
     this.ended = true;
     for (const name of res.getHeaderNames()) native.removeHeader.call(res, name);
-    const { status, body } = errorResponse(error);
+    const { status, headers, body } = errorResponse(error);
     res.statusCode = status;
     res.statusMessage = undefined as unknown as string;
-    native.setHeader.call(res, 'Content-Type', 'application/json; charset=utf-8');
-    native.setHeader.call(res, 'Content-Length', String(Buffer.byteLength(body)));
-    native.setHeader.call(res, 'Cache-Control', 'no-store');
+    for (const [name, value] of headers) native.setHeader.call(res, name, value);
     native.end.call(res, body);
     this.replaying = false;
     this.released = true;

@@ -1,9 +1,9 @@
 /** `sessionMiddleware()`: the same sessions for express apps without routing-controllers. */
 import type { RequestHandler } from 'express';
 import { Container } from 'typedi';
-import { installResponseHold } from '../internal/response-hold';
-import { resolveSessionOptions, type SessionOptions } from '../options';
-import { containerInstance, type SessionContainer } from '../settings';
+import type { SessionOptions } from '../options';
+import type { SessionContainer } from '../settings';
+import { resolveConfig } from './resolve-config';
 import { startSession } from './start-session';
 
 /**
@@ -18,8 +18,6 @@ import { startSession } from './start-session';
  * app.post('/visits', (req, res) => { req.session.visits = Number(req.session.visits ?? 0) + 1; res.json({}); });
  */
 export function sessionMiddleware(options: SessionOptions, container: SessionContainer = Container): RequestHandler {
-  const instance = containerInstance(container);
-  const config = resolveSessionOptions(options, backendClass => instance.get(backendClass));
-  installResponseHold();
+  const config = resolveConfig(options, container);
   return (req, res, next) => startSession(config, req, res, next, 'sessionMiddleware()');
 }

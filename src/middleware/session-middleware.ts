@@ -5,9 +5,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { installResponseHold } from '../internal/response-hold';
-import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '../options';
+import type { SessionConfig, SessionOptions } from '../options';
 import { SessionSettings, containerInstance, type SessionContainer } from '../settings';
+import { resolveConfig } from './resolve-config';
 import { answerError, notConfigured, startSession } from './start-session';
 
 /**
@@ -49,11 +49,8 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
    * AdminSessions.configure({ secretKey, cookie: { name: '__Host-admin' }, schema: AdminSession });
    */
   static configure(options: SessionOptions, container: SessionContainer = Container): SessionConfig {
-    const instance = containerInstance(container);
-    const config = resolveSessionOptions(options, backendClass => instance.get(backendClass));
-    instance.get(SessionSettings).set(this, config);
-    // Before the first request, so that no middleware can keep a reference to the unwrapped `res.end`.
-    installResponseHold();
+    const config = resolveConfig(options, container);
+    containerInstance(container).get(SessionSettings).set(this, config);
     return config;
   }
 

@@ -59,21 +59,11 @@ export interface SessionMeta {
   readonly degraded: boolean;
 }
 
-/** Names that data keys cannot take: the members above, the metadata key, and keys JavaScript gives meaning to. */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set([
-  'load',
-  'isLoaded',
-  'id',
-  'regenerate',
-  'destroy',
-  'save',
-  'reload',
-  'touch',
-  'meta',
-  'then',
-  '__proto__',
-  '__session',
-]);
+/** The members of every session, and `then` (so that a session is never taken for a promise). */
+export const MEMBER_NAMES = ['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'save', 'reload', 'touch', 'meta', 'then'] as const;
+
+/** Names that data keys cannot take: the members, the metadata key, and keys JavaScript gives meaning to. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([...MEMBER_NAMES, '__proto__', '__session']);
 
 /** Where a record keeps the library's metadata; user data can neither read nor write it. */
 export const METADATA_KEY = '__session';

@@ -21,17 +21,15 @@ import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options';
 import { isPlainRecord, parseSession, stringifySession } from '../serializers/json';
 import { isAlive, newMetadata, refreshMetadata } from './expiry';
-import { METADATA_KEY, RESERVED_KEYS, Session, SessionData, SessionMembers, SessionMeta, SessionMetadata } from './session-data';
+import { MEMBER_NAMES, METADATA_KEY, RESERVED_KEYS, Session, SessionCallback, SessionData, SessionMembers, SessionMeta, SessionMetadata } from './session-data';
 
 const EMPTY = '{}';
 /** How `SessionState.of()` finds the state behind a session proxy: one property on the request, not two. */
 const STATE = Symbol('routing-controllers-sessions state');
 
 /** Members readable before the session is loaded. */
-const MEMBERS = new Set(['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'save', 'reload', 'touch', 'meta', 'then']);
+const MEMBERS: ReadonlySet<string> = new Set(MEMBER_NAMES);
 
-/** A Node-style callback, as express-session's members take (passport and connect-flash pass them). */
-type Callback = (error?: unknown) => void;
 type Members = Pick<SessionMembers, 'load' | 'regenerate' | 'destroy' | 'save' | 'reload' | 'touch'>;
 
 /** The session state of one request, and the Proxy handler behind `req.session`. */
@@ -63,8 +61,11 @@ export class SessionState implements ProxyHandler<SessionData> {
   /** The Set-Cookie value this request sends: decided by `save()`, and again by the commit. */
   private outgoingCookie: string | undefined;
   private members: Members | undefined;
-  /** Member calls in flight (`regenerate()`, `save()`...): the commit waits for them, awaited by the handler or not. */
-  private operations: Promise<void>[] | undefined;
+  /**
+   * The last of the member calls (`regenerate()`, `save()`...), which run one after another: the commit waits for it,
+   * awaited by the handler or not. A call that fails fails every later one, and the commit.
+   */
+  private queue: Promise<void> | undefined;
 
   constructor(
     readonly config: SessionConfig,
@@ -141,10 +142,10 @@ export class SessionState implements ProxyHandler<SessionData> {
       default:
         this.members ??= {
           load: () => this.load(),
-          regenerate: (callback?: Callback) => withCallback(this.regenerate(), callback),
-          destroy: (callback?: Callback) => withCallback(this.destroy(), callback),
-          save: (callback?: Callback) => withCallback(this.save(), callback),
-          reload: (callback?: Callback) => withCallback(this.reload(), callback),
+          regenerate: (callback?: SessionCallback) => withCallback(this.regenerate(), callback),
+          destroy: (callback?: SessionCallback) => withCallback(this.destroy(), callback),
+          save: (callback?: SessionCallback) => withCallback(this.save(), callback),
+          reload: (callback?: SessionCallback) => withCallback(this.reload(), callback),
           touch: () => this.touch(),
         };
         return this.members[key as keyof Members];
@@ -185,7 +186,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     return this.track(async () => {
       await this.load();
       this.assertSavable('remove');
-      for (const key of Object.keys(this.data)) delete this.data[key];
+      this.clearData();
       await this.removeStored();
       this.metadata = newMetadata(this.config, this.refreshClock());
     });
@@ -198,27 +199,21 @@ export class SessionState implements ProxyHandler<SessionData> {
    */
   save(): Promise<void> {
     if (!this.loaded && this.loading === undefined) return Promise.resolve();
-    if (responseStarted(this.response)) {
-      const late = Promise.reject(savedTooLate());
-      late.catch(ignore); // a caller that does not wait for it must not crash the process
-      return late;
-    }
+    if (responseStarted(this.response)) return refused(changedTooLate('save'));
     // Called before the response started, it runs before the commit, which waits for it.
-    const earlier = this.operations?.slice() ?? [];
     return this.track(async () => {
       await this.load();
-      await Promise.allSettled(earlier); // one save after another, after a regenerate() not awaited
-      this.assertSavable('write');
       await this.persist();
     });
   }
 
   /** Drops this request's unsaved changes and reads the session again from the backend. */
   reload(): Promise<void> {
+    if (responseStarted(this.response)) return refused(loadedTooLate());
     return this.track(async () => {
       await this.load();
       const id = this.stored ? this.sessionId : undefined;
-      for (const key of Object.keys(this.data)) delete this.data[key];
+      this.clearData();
       this.stored = false;
       this.sessionId = undefined;
       this.baseline = EMPTY;
@@ -229,6 +224,7 @@ export class SessionState implements ProxyHandler<SessionData> {
 
   /** Counts this request as activity even within `touchAfter`: a rolling or idle-timed session is refreshed. */
   touch(): Promise<void> {
+    if (responseStarted(this.response)) return refused(changedTooLate('touch'));
     return this.track(async () => {
       await this.load();
       this.touched = true;
@@ -243,11 +239,16 @@ export class SessionState implements ProxyHandler<SessionData> {
   }
 
   private track(operation: () => Promise<void>): Promise<void> {
-    const running = operation();
-    (this.operations ??= []).push(running);
+    // The first call starts at once, so that its load() holds a response the handler starts right after it.
+    const running = this.queue === undefined ? operation() : this.queue.then(operation);
+    this.queue = running;
     // Not awaited by the handler, a failure still fails the commit (503) rather than the process.
     running.catch(ignore);
     return running;
+  }
+
+  private clearData(): void {
+    for (const key of Object.keys(this.data)) delete this.data[key];
   }
 
   private async read(): Promise<void> {
@@ -323,7 +324,7 @@ export class SessionState implements ProxyHandler<SessionData> {
   private async commit(status: number): Promise<string | undefined> {
     // A load or a member call the handler did not await still decides what is saved.
     if (this.loading !== undefined) await this.loading.catch(ignore);
-    if (this.operations !== undefined) await Promise.all(this.operations);
+    if (this.queue !== undefined) await this.queue;
     if (!this.loaded) return undefined;
     // What an explicit save() wrote stays saved, and its cookie goes out.
     if (status < 500 || this.config.commitOnServerError) await this.persist();
@@ -400,6 +401,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     this.stored = false;
     this.sessionId = undefined;
     this.baseline = EMPTY;
+    this.outgoingCookie = undefined; // what an earlier save() decided names a record that is gone
     if (this.requestCookie !== undefined) this.cookieEnded = true;
   }
 
@@ -457,15 +459,22 @@ export class SessionState implements ProxyHandler<SessionData> {
 function ignore(): void {}
 
 /** With a callback, errors go to it (as express-session does) and the promise resolves after it ran. */
-function withCallback(running: Promise<void>, callback: Callback | undefined): Promise<void> {
+function withCallback(running: Promise<void>, callback: SessionCallback | undefined): Promise<void> {
   return typeof callback === 'function' ? running.then(() => callback(), callback) : running;
 }
 
-function savedTooLate(): SessionError {
+function changedTooLate(member: 'save' | 'touch'): SessionError {
   return new SessionError(
     'SAVED_TOO_LATE',
-    'save() was called after the response started, when the session had already been committed: save before responding',
+    `${member}() was called after the response started, when the session had already been committed: call it before responding`,
   );
+}
+
+/** A rejected call that does not crash the process when its caller does not wait for it. */
+function refused(error: SessionError): Promise<void> {
+  const rejected = Promise.reject(error);
+  rejected.catch(ignore);
+  return rejected;
 }
 
 function loadedTooLate(): SessionError {

@@ -1,0 +1,15 @@
+/** The start-up step both forms of the middleware share. */
+import { installResponseHold } from '../internal/response-hold';
+import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '../options';
+import { containerInstance, type SessionContainer } from '../settings';
+
+/**
+ * Checks `options` into a configuration, resolving a backend class from `container`, and installs the response
+ * hold: before the first request, so that no middleware can keep a reference to the unwrapped `res.end`.
+ */
+export function resolveConfig(options: SessionOptions, container: SessionContainer): SessionConfig {
+  const instance = containerInstance(container);
+  const config = resolveSessionOptions(options, backendClass => instance.get(backendClass));
+  installResponseHold();
+  return config;
+}
