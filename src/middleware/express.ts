@@ -6,6 +6,9 @@ import type { SessionContainer } from '../settings';
 import { resolveConfig } from './resolve-config';
 import { startSession } from './start-session';
 
+/** How errors name this form of the middleware. */
+const OWNER = { name: 'sessionMiddleware()' };
+
 /**
  * A plain express middleware with the options, `req.session`, backends and commit rules of `SessionMiddleware`.
  * Backend classes are resolved from `container` (typedi's global `Container` by default). Mount it before the
@@ -19,5 +22,5 @@ import { startSession } from './start-session';
  */
 export function sessionMiddleware(options: SessionOptions, container: SessionContainer = Container): RequestHandler {
   const config = resolveConfig(options, container);
-  return (req, res, next) => startSession(config, req, res, next, 'sessionMiddleware()');
+  return (req, res, next) => startSession(config, req, res, next, OWNER);
 }

@@ -58,6 +58,6 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
   use(req: Request, res: Response, next: NextFunction): void {
     const config = this.settings.get(this.constructor);
     if (config === undefined) return answerError(undefined, req, res, notConfigured(this.constructor.name));
-    startSession(config, req, res, next, this.constructor.name);
+    startSession(config, req, res, next, this.constructor);
   }
 }
