@@ -13,7 +13,7 @@ export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options';
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options';
 
 // The session
-export type { Session, SessionCallback, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
+export type { RegenerateOptions, Session, SessionCallback, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
 export type { SessionTypeOptions, RequestSession } from './session/request-augmentation';
 export { responseStarted } from './internal/response-hold';
 

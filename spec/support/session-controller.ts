@@ -93,6 +93,13 @@ export class SessionController {
     return { before, after: req.session.id ?? null };
   }
 
+  /** Rotates the id, keeping the creation time; returns the meta after it. */
+  @Post('/rotate')
+  async rotate(@Req() req: Request) {
+    await req.session.regenerate({ keepCreatedAt: true });
+    return { meta: req.session.meta };
+  }
+
   /** Changes the session, then fails with the status in `?status=`. */
   @Post('/fail')
   async fail(@Req() req: Request) {

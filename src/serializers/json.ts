@@ -35,15 +35,23 @@ export function isPlainRecord(value: unknown): value is SessionData {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function removeDangerousKeys(node: unknown): void {
-  if (typeof node !== 'object' || node === null) return;
-  const record = node as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    const child = record[key];
-    if (key === '__proto__' || (key === 'constructor' && typeof child === 'object' && child !== null && 'prototype' in child)) {
-      delete record[key];
-    } else {
-      removeDangerousKeys(child);
+/** True for an object literal (or a null-prototype object): not a Buffer, a typed array or another class. */
+export function isPlainObject(value: unknown): value is SessionData {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Walks with a stack of its own, not recursion: foreign JSON nested thousands of levels deep is no stack overflow. */
+function removeDangerousKeys(root: object): void {
+  const pending: object[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const child = record[key];
+      const isObject = typeof child === 'object' && child !== null;
+      if (key === '__proto__' || (key === 'constructor' && isObject && 'prototype' in child)) delete record[key];
+      else if (isObject) pending.push(child);
     }
   }
 }

@@ -46,6 +46,12 @@ export function refreshMetadata(policy: ExpiryPolicy, metadata: SessionMetadata,
   return accessed === metadata.accessed && expires === metadata.expires ? metadata : { created: metadata.created, accessed, expires };
 }
 
+/** `metadata` with its end brought forward to what the current configuration allows: the end the server enforces. */
+export function enforcedMetadata(policy: ExpiryPolicy, metadata: SessionMetadata): SessionMetadata {
+  const limit = expiresAt(policy, metadata.created, metadata.accessed);
+  return limit < metadata.expires ? { ...metadata, expires: limit } : metadata;
+}
+
 function expiresAt(policy: ExpiryPolicy, created: number, accessed: number): number {
   let expires = (policy.rolling ? accessed : created) + policy.serverLifetime;
   if (policy.idleTimeout > 0) expires = Math.min(expires, accessed + policy.idleTimeout);

@@ -23,10 +23,12 @@ export interface SessionMembers {
   /** The id in the cookie, once the backend knows it (for `CookieBackend`, the signed cookie value). */
   readonly id: string | undefined;
   /**
-   * Moves the data to a new id and removes the old record; do it on login (session fixation). Like the members
-   * below, it also takes a Node-style callback (as passport passes): errors then go to the callback.
+   * Moves the data to a new id and removes the old record; do it on login (session fixation). The session counts as
+   * begun now (its absolute timeout restarts) unless `keepCreatedAt` is set, for periodic id rotation. Like the
+   * members below, it also takes a Node-style callback (as passport passes): errors then go to the callback.
    */
   regenerate(callback?: SessionCallback): Promise<void>;
+  regenerate(options: RegenerateOptions, callback?: SessionCallback): Promise<void>;
   /** Removes the data and the record; the cookie is cleared if the request carried one. */
   destroy(callback?: SessionCallback): Promise<void>;
   /**
@@ -40,6 +42,15 @@ export interface SessionMembers {
   touch(): Promise<void>;
   /** When the session began, was last active and ends; `undefined` until loaded. */
   readonly meta: SessionMeta | undefined;
+}
+
+/** Options of `req.session.regenerate()`. */
+export interface RegenerateOptions {
+  /**
+   * Keep the session's creation time, and so its `absoluteTimeout`: a rotation of the id, not a new session.
+   * @default false (a login starts a new session)
+   */
+  keepCreatedAt?: boolean;
 }
 
 /** The Node-style callback the session's members accept, as express-session's do. */

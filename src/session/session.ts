@@ -19,9 +19,20 @@ import { holdResponse, responseStarted } from '../internal/response-hold';
 import { warnIfInsecureTransport } from '../internal/insecure-transport';
 import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options';
-import { isPlainRecord, parseSession, stringifySession } from '../serializers/json';
-import { isAlive, newMetadata, refreshMetadata } from './expiry';
-import { MEMBER_NAMES, METADATA_KEY, RESERVED_KEYS, Session, SessionCallback, SessionData, SessionMembers, SessionMeta, SessionMetadata } from './session-data';
+import { isPlainObject, isPlainRecord, parseSession, stringifySession } from '../serializers/json';
+import { enforcedMetadata, isAlive, newMetadata, refreshMetadata, type ExpiryPolicy } from './expiry';
+import {
+  MEMBER_NAMES,
+  METADATA_KEY,
+  RESERVED_KEYS,
+  type RegenerateOptions,
+  type Session,
+  type SessionCallback,
+  type SessionData,
+  type SessionMembers,
+  type SessionMeta,
+  type SessionMetadata,
+} from './session-data';
 
 const EMPTY = '{}';
 /** How `SessionState.of()` finds the state behind a session proxy: one property on the request, not two. */
@@ -142,7 +153,8 @@ export class SessionState implements ProxyHandler<SessionData> {
       default:
         this.members ??= {
           load: () => this.load(),
-          regenerate: (callback?: SessionCallback) => withCallback(this.regenerate(), callback),
+          regenerate: (options?: RegenerateOptions | SessionCallback, callback?: SessionCallback) =>
+            typeof options === 'function' ? withCallback(this.regenerate(), options) : withCallback(this.regenerate(options), callback),
           destroy: (callback?: SessionCallback) => withCallback(this.destroy(), callback),
           save: (callback?: SessionCallback) => withCallback(this.save(), callback),
           reload: (callback?: SessionCallback) => withCallback(this.reload(), callback),
@@ -170,14 +182,19 @@ export class SessionState implements ProxyHandler<SessionData> {
     return this.loading;
   }
 
-  /** New id, data kept, old record removed now; the session counts as begun now (absolute timeout, `isRevoked`). */
-  regenerate(): Promise<void> {
+  /**
+   * New id, data kept, old record removed now; the session counts as begun now (absolute timeout, `isRevoked`),
+   * unless `keepCreatedAt`: then the id rotates and the creation time, with its absolute deadline, stays.
+   */
+  regenerate(options: RegenerateOptions = {}): Promise<void> {
     return this.track(async () => {
       await this.load();
       this.assertSavable('write');
+      const previous = this.metadata;
       await this.removeStored();
       this.sessionId = newSessionId(this.config.backend);
-      this.metadata = newMetadata(this.config, this.refreshClock());
+      const now = this.refreshClock();
+      this.metadata = options.keepCreatedAt === true ? refreshMetadata(this.config, previous, now, true) : newMetadata(this.config, now);
       this.regenerated = true;
     });
   }
@@ -235,7 +252,7 @@ export class SessionState implements ProxyHandler<SessionData> {
   private meta(): SessionMeta {
     const now = this.config.now();
     const writing = this.stored && this.serialize() !== this.baseline;
-    return toMeta(refreshMetadata(this.config, this.metadata, now, writing || this.touched), now, this.degraded);
+    return toMeta(this.config, refreshMetadata(this.config, this.metadata, now, writing || this.touched), now, this.degraded);
   }
 
   private track(operation: () => Promise<void>): Promise<void> {
@@ -272,19 +289,18 @@ export class SessionState implements ProxyHandler<SessionData> {
   private async adopt(cookie: string, now: number): Promise<void> {
     const config = this.config;
     const record = await this.call('read', () => config.backend.read(cookie, this.ctx));
-    // A record that is not an object at all (an array, a scalar) is invalid data, not "no session".
-    const text = isPlainRecord(record) ? stringifySession(withoutMetadata(record)) : record == null ? EMPTY : 'null';
+    const text = recordText(record);
     if (text === EMPTY) return;
     this.sessionId = cookie;
     this.stored = true;
     // A record without metadata counts as created now.
-    const metadata = (isPlainRecord(record) && readMetadata(record[METADATA_KEY])) || this.metadata;
+    const metadata = (isPlainObject(record) && readMetadata(record[METADATA_KEY])) || this.metadata;
     const stored = parseSession(text);
     // Counted before the schema runs: it may drop some.
     const storedKeys = config.schema === undefined || stored === undefined ? undefined : Object.keys(stored);
     let data = isAlive(config, metadata, now) ? await this.validate(stored) : undefined;
     if (data !== undefined && config.isRevoked !== undefined) {
-      const revoked = await this.call('read', async () => config.isRevoked!(toMeta(metadata, now, false), data!, this.request));
+      const revoked = await this.call('read', async () => config.isRevoked!(toMeta(config, metadata, now, false), data!, this.request));
       if (revoked) data = undefined;
     }
     if (data === undefined) {
@@ -448,7 +464,9 @@ export class SessionState implements ProxyHandler<SessionData> {
   private async call<T>(operation: BackendOperation, run: () => Promise<T>): Promise<T> {
     const timeout = this.config.backendTimeout;
     try {
-      return await (timeout === 0 ? run() : withDeadline(run(), timeout, () => new SessionBackendError(operation, { timeout })));
+      // Promise.resolve: a loosely written backend may return a plain value.
+      const running = Promise.resolve(run());
+      return await (timeout === 0 ? running : withDeadline(running, timeout, () => new SessionBackendError(operation, { timeout })));
     } catch (error) {
       if (error instanceof SessionError || error instanceof SessionBackendError) throw error;
       throw new SessionBackendError(operation, { cause: error });
@@ -493,7 +511,9 @@ function readMetadata(value: unknown): SessionMetadata | undefined {
   return { created: created as number, accessed: accessed as number, expires: expires as number };
 }
 
-function toMeta(metadata: SessionMetadata, now: number, degraded: boolean): SessionMeta {
+/** The public view of `metadata`, with the end the current configuration enforces. */
+function toMeta(policy: ExpiryPolicy, stored: SessionMetadata, now: number, degraded: boolean): SessionMeta {
+  const metadata = enforcedMetadata(policy, stored);
   return Object.freeze({
     createdAt: metadata.created,
     lastAccessedAt: metadata.accessed,
@@ -508,6 +528,22 @@ function changesBetween(before: SessionData, after: SessionData, metadataChanged
   const changed = Object.keys(after).filter(key => key !== METADATA_KEY && JSON.stringify(after[key]) !== JSON.stringify(before[key]));
   if (metadataChanged) changed.push(METADATA_KEY);
   return { changed, removed: Object.keys(before).filter(key => !Object.hasOwn(after, key)) };
+}
+
+/**
+ * The JSON text of a record's data: `'{}'` for no record, `'null'` (invalid data) for what is not a plain object
+ * (an array, a scalar, a Buffer, a class instance) or is nested too deep to serialise.
+ */
+function recordText(record: unknown): string {
+  if (record == null) return EMPTY;
+  if (!isPlainObject(record)) return 'null';
+  try {
+    return stringifySession(withoutMetadata(record));
+  } catch (error) {
+    if (error instanceof RangeError) return 'null'; // deeper than the stack, or larger than a string: foreign data
+    // A getter or toJSON that throws, a BigInt, a cycle: the backend handed over something broken.
+    throw new SessionBackendError('read', { cause: error });
+  }
 }
 
 function withoutMetadata(record: SessionData): SessionData {
