@@ -147,12 +147,21 @@ describe('InMemoryBackend', () => {
       expect(await backend.exists(id, ctxAt(NOW))).to.equal(false);
     });
 
-    it('creates the record for a new id (isNew true), replacing anything under it', async () => {
+    it('creates the record for a new id (isNew true), under another id when that one is stored', async () => {
       const backend = new InMemoryBackend();
       const id = backend.generateId();
-      await backend.write({ a: 1 }, id, { ...ctxAt(NOW), isNew: true });
-      await backend.write({ b: 2 }, id, { ...ctxAt(NOW), isNew: true });
-      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ b: 2 });
+      expect(await backend.write({ a: 1 }, id, { ...ctxAt(NOW), isNew: true })).to.equal(id);
+      const other = await backend.write({ b: 2 }, id, { ...ctxAt(NOW), isNew: true });
+      expect(other).to.not.equal(id);
+      expect(await backend.read(id, ctxAt(NOW))).to.deep.equal({ a: 1 });
+      expect(await backend.read(other, ctxAt(NOW))).to.deep.equal({ b: 2 });
+    });
+
+    it('creates over an expired record (isNew true): it is no longer stored', async () => {
+      const backend = new InMemoryBackend();
+      const id = backend.generateId();
+      await backend.write({ a: 1 }, id, { ...ctxAt(NOW, 10), isNew: true });
+      expect(await backend.write({ b: 2 }, id, { ...ctxAt(NOW + 10), isNew: true })).to.equal(id);
     });
 
     it('replaces the whole record for an update without changes', async () => {

@@ -165,10 +165,17 @@ describeWithRedis('RedisBackend', () => {
           expect(await backend.exists(id), 'after a whole write').to.equal(false);
         });
 
-        it('replaces the whole record when the session is new', async () => {
+        it('creates a new session only where nothing is stored, under another id otherwise', async () => {
           const id = await backend.write({ a: 1, b: 1 }, undefined, ctx());
-          await backend.write({ c: 1 }, id, ctx({ isNew: true }));
-          expect(await backend.read(id)).to.deep.equal({ c: 1 });
+          const other = await backend.write({ c: 1 }, id, ctx({ isNew: true }));
+          expect(other).to.not.equal(id);
+          expect(await backend.read(id)).to.deep.equal({ a: 1, b: 1 });
+          expect(await backend.read(other)).to.deep.equal({ c: 1 });
+          // Not over another program's key either.
+          const foreign = backend.generateId();
+          await redis(keyOf(foreign), 'SET', keyOf(foreign), 'not ours');
+          expect(await backend.write({ d: 1 }, foreign, ctx({ isNew: true }))).to.not.equal(foreign);
+          expect(await redis(keyOf(foreign), 'GET', keyOf(foreign))).to.equal('not ours');
         });
       });
 

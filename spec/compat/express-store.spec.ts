@@ -330,7 +330,8 @@ describe('ExpressSessionStoreBackend', () => {
         expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({ n: 1 });
         await request(app).post('/s/destroy').set('Cookie', cookie).expect(200);
         expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({});
-        expect(store.calls).to.deep.equal(['set', 'get', 'get', 'destroy', 'get']);
+        // A new session looks first (create only if absent), then sets.
+        expect(store.calls).to.deep.equal(['get', 'set', 'get', 'get', 'destroy', 'get']);
       });
     }
   });

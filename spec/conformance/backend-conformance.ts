@@ -44,6 +44,12 @@ export interface BackendCapabilities {
    * @default true
    */
   honoursTtl?: boolean;
+  /**
+   * A new record (`ctx.isNew`) never replaces a stored one: under a taken id the backend creates under another one
+   * from `generateId()`. False for a naive user backend that ignores `ctx`.
+   * @default the value of `serverSideIds`
+   */
+  createsOnlyIfAbsent?: boolean;
 }
 
 /** Optional set-up around each spec, for backends that hold connections. */
@@ -113,6 +119,22 @@ function estimatedBits(ids: readonly string[]): number {
   return shortest * Math.log2(alphabet.size);
 }
 
+/** Makes `backend.generateId()` return `id` once, then fresh ids again; returns what undoes it. */
+function offerFirst(backend: SessionBackend, id: string): () => void {
+  const own = Object.getOwnPropertyDescriptor(backend, 'generateId');
+  const generate = backend.generateId.bind(backend);
+  let offered = false;
+  backend.generateId = () => {
+    if (offered) return generate();
+    offered = true;
+    return id;
+  };
+  return () => {
+    if (own) Object.defineProperty(backend, 'generateId', own);
+    else delete (backend as { generateId?: unknown }).generateId;
+  };
+}
+
 /** Registers a spec, or, when the backend cannot do what it checks, a pending spec whose title says why. */
 function itWhen(supported: boolean, reason: string, title: string, spec: () => Promise<void>): void {
   if (supported) it(title, spec);
@@ -178,6 +200,7 @@ export function describeBackendConformance(
   const serverSideIds = capabilities.serverSideIds ?? capabilities.revocable;
   const copiesData = capabilities.copiesData ?? true;
   const honoursTtl = capabilities.honoursTtl ?? true;
+  const createsOnlyIfAbsent = capabilities.createsOnlyIfAbsent ?? serverSideIds;
 
   describe(`${name} conformance`, () => {
     let backend: SessionBackend;
@@ -227,6 +250,21 @@ export function describeBackendConformance(
           const second = await backend.write({ step: 2 }, first, ctxAt(NOW));
           expect(await backend.read(second, ctxAt(NOW))).to.deep.equal({ step: 2 });
           if (serverSideIds) expect(second).to.equal(first);
+        });
+
+        itWhen(createsOnlyIfAbsent, 'it ignores ctx.isNew', 'never creates a new session over a stored record', async () => {
+          const created = { ...ctxAt(NOW), isNew: true };
+          const taken = await backend.write({ owner: 'a' }, undefined, created);
+          // A weak generator that offers the taken id first, as a new session's and as regenerate()'s id.
+          const restore = offerFirst(backend, taken);
+          const minted = await backend.write({ owner: 'b' }, undefined, created);
+          restore();
+          const given = await backend.write({ owner: 'c' }, taken, created);
+          expect(minted).to.not.equal(taken);
+          expect(given).to.not.equal(taken).and.not.equal(minted);
+          expect(await backend.read(taken, ctxAt(NOW))).to.deep.equal({ owner: 'a' });
+          expect(await backend.read(minted, ctxAt(NOW))).to.deep.equal({ owner: 'b' });
+          expect(await backend.read(given, ctxAt(NOW))).to.deep.equal({ owner: 'c' });
         });
 
         it('works when called without a ctx', async () => {
@@ -445,6 +483,29 @@ export function describeBackendConformance(
         const res = await request(app).get('/conformance/peek').set('Cookie', old).expect(200);
         expect(res.body).to.deep.equal({ count: null, history: null });
         expect(await backend.exists(sessionCookie(first)!.value, ctxNow())).to.equal(false);
+      });
+
+      itWhen(createsOnlyIfAbsent, 'it ignores ctx.isNew', 'gives a second visitor a session of their own when generateId() repeats an id', async () => {
+        const app = serve();
+        const first = await request(app).get('/conformance/count').expect(200);
+        const restore = offerFirst(backend, sessionCookie(first)!.value);
+        const second = await request(app).get('/conformance/count').expect(200);
+        restore();
+        expect(sessionCookie(second)!.value).to.not.equal(sessionCookie(first)!.value);
+        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(first)).expect(200)).body).to.deep.equal({ count: 2 });
+        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(second)).expect(200)).body).to.deep.equal({ count: 2 });
+      });
+
+      itWhen(createsOnlyIfAbsent, 'it ignores ctx.isNew', 'never regenerates onto the id of another visitor', async () => {
+        const app = serve();
+        const other = await request(app).get('/conformance/count').expect(200);
+        const mine = await request(app).get('/conformance/count').expect(200);
+        const restore = offerFirst(backend, sessionCookie(other)!.value);
+        const renewed = await request(app).post('/conformance/regenerate').set('Cookie', cookieHeader(mine)).expect(200);
+        restore();
+        expect(sessionCookie(renewed)!.value).to.not.equal(sessionCookie(other)!.value);
+        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(other)).expect(200)).body).to.deep.equal({ count: 2 });
+        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(renewed)).expect(200)).body).to.deep.equal({ count: 2 });
       });
 
       it('does not adopt a session id invented by the client', async () => {

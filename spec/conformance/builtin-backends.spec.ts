@@ -38,6 +38,7 @@ describeBackendConformance('a custom backend with only the four methods (MapBack
   revocable: true,
   copiesData: false,
   honoursTtl: false,
+  createsOnlyIfAbsent: false,
 });
 
 @JsonController('/builtin')

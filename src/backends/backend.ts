@@ -25,8 +25,9 @@ export interface BackendContext {
    */
   rewrite?: boolean;
   /**
-   * On `write` with an id: `true` when no record exists under it yet (a new session, or the new id of
-   * `regenerate()`), so the record is created; `false` when an existing record is updated. A merging backend must
+   * On `write`: `true` when a new record is created (a new session, or the new id of `regenerate()`). It must never
+   * overwrite a record that exists: when the id is taken, create under another from `generateId()` and return that
+   * (see {@link createUnderFreeId}). `false` when an existing record is updated. A merging backend must
    * then write nothing if the record is gone: a logout (or expiry) that happened meanwhile wins over a slower
    * request on the same session.
    */
@@ -98,6 +99,27 @@ export abstract class SessionBackend {
   generateId(): string {
     return randomSessionId();
   }
+}
+
+/** How many taken ids `generateId()` may give in a row before creating a session fails. */
+const CREATE_ATTEMPTS = 5;
+
+/**
+ * Creates a new session's record under `first` (or a fresh id) with `create`, which answers false when that id is
+ * already stored and then writes nothing; tries fresh ids from `generateId()` until one is free. Returns the id used.
+ * So a weak custom generator never hands one visitor another's record. For backends that create records.
+ */
+export async function createUnderFreeId(
+  backend: SessionBackend,
+  first: string | undefined,
+  create: (id: string) => boolean | Promise<boolean>,
+): Promise<string> {
+  let id = first ?? backend.generateId();
+  for (let attempt = 1; !(await create(id)); attempt++) {
+    if (attempt >= CREATE_ATTEMPTS) throw new Error(`generateId() gave ${CREATE_ATTEMPTS} ids in a row that are already stored`);
+    id = backend.generateId();
+  }
+  return id;
 }
 
 /** True for a {@link SessionBackend} instance or an object with the same four methods. */

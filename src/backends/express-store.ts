@@ -7,7 +7,7 @@
 import { SessionError } from '../errors';
 import { isCookieValue } from '../internal/cookie-octets';
 import type { SessionData } from '../session/session-data';
-import { BackendContext, SessionBackend } from './backend';
+import { BackendContext, SessionBackend, createUnderFreeId } from './backend';
 
 /** A Node-style callback, as express-session stores call them. */
 export type ExpressSessionCallback = (error?: unknown, value?: unknown) => void;
@@ -76,12 +76,21 @@ export class ExpressSessionStoreBackend extends SessionBackend {
       throw new SessionError('RESERVED_KEY', 'ExpressSessionStoreBackend cannot store a session key named "cookie": ' +
         'express-session stores keep the cookie there; rename the key');
     }
-    const id = sessionId ?? this.generateId();
     const ttlMs = (ctx?.ttl ?? DEFAULT_TTL) * 1000;
     // On the wall clock, not ctx.now: stores compare `expires` with their own clock (Date.now(), the database's).
     const expires = new Date(Date.now() + ttlMs);
     const cookie = { originalMaxAge: ttlMs, maxAge: ttlMs, expires, httpOnly: true, path: '/' };
-    await this.callStore('set', id, { ...data, [COOKIE_KEY]: cookie });
+    const record = { ...data, [COOKIE_KEY]: cookie };
+    if (ctx?.isNew === true) {
+      // Stores offer no create-if-absent: a read first, which leaves a race between two creations of one id.
+      return createUnderFreeId(this, sessionId, async id => {
+        if (await this.exists(id)) return false;
+        await this.callStore('set', id, record);
+        return true;
+      });
+    }
+    const id = sessionId ?? this.generateId();
+    await this.callStore('set', id, record);
     return id;
   }
 

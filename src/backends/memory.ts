@@ -10,7 +10,7 @@ import { SessionError } from '../errors';
 import { stringifySession } from '../serializers/json';
 import { fieldChanges, recordFromFields } from '../serializers/record-fields';
 import { METADATA_KEY, type SessionData, type SessionMetadata } from '../session/session-data';
-import { BackendContext, SessionBackend, contextNow } from './backend';
+import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from './backend';
 
 /** Options of {@link InMemoryBackend}. */
 export interface InMemoryBackendOptions {
@@ -65,11 +65,23 @@ export class InMemoryBackend extends SessionBackend {
 
   /**
    * Replaces the record, or, for an existing record with `ctx.changes`, sets the changed keys and deletes the
-   * removed ones. An update of a record that is gone (destroyed or expired meanwhile) writes nothing.
+   * removed ones. An update of a record that is gone (destroyed or expired meanwhile) writes nothing; a new record
+   * (`ctx.isNew`) never replaces one that is stored.
    */
   async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const id = sessionId ?? this.generateId();
     const now = contextNow(ctx);
+    const expiresAt = now + (ctx?.ttl ?? DEFAULT_TTL);
+    if (ctx?.isNew === true) {
+      const fields = new Map<string, string>();
+      const { set } = fieldChanges(data);
+      for (let i = 0; i < set.length; i += 2) fields.set(set[i], set[i + 1]);
+      return createUnderFreeId(this, sessionId, id => {
+        if (this.live(id, now) !== undefined) return false;
+        this.store(id, fields, expiresAt, now);
+        return true;
+      });
+    }
+    const id = sessionId ?? this.generateId();
     let fields = new Map<string, string>();
     let changes = fieldChanges(data);
     if (sessionId !== undefined && ctx?.isNew === false) {
@@ -82,7 +94,7 @@ export class InMemoryBackend extends SessionBackend {
     }
     for (const key of changes.removed) fields.delete(key);
     for (let i = 0; i < changes.set.length; i += 2) fields.set(changes.set[i], changes.set[i + 1]);
-    this.store(id, fields, now + (ctx?.ttl ?? DEFAULT_TTL), now);
+    this.store(id, fields, expiresAt, now);
     return id;
   }
 

@@ -10,7 +10,7 @@
 import { SessionError } from '../../errors';
 import type { SessionData, SessionMetadata } from '../../session/session-data';
 import { METADATA_KEY } from '../../session/session-data';
-import { BackendContext, SessionBackend, contextNow } from '../backend';
+import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from '../backend';
 import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
@@ -120,23 +120,31 @@ export class RedisBackend extends SessionBackend {
 
   /**
    * Stores `data`. From the middleware (`ctx.isNew === false`): only if the session still exists, and with
-   * `ctx.changes` only the keys it names. Otherwise (a new session, or a direct call) the whole record replaces
-   * whatever is stored. A TTL of 0 or less deletes the session instead.
+   * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where nothing is
+   * stored, under another id if need be. A direct call replaces whatever is stored. A TTL of 0 or less deletes the
+   * session instead.
    */
   async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const id = sessionId ?? this.generateId();
     const ttl = ctx?.ttl ?? ttlFromMetadata(data, contextNow(ctx));
+    const isNew = ctx?.isNew === true;
     if (!(ttl >= 1)) {
-      await this.remove(id);
+      // Nothing to keep; and an id a new session was offered may be someone else's.
+      const id = sessionId ?? this.generateId();
+      if (!isNew) await this.remove(id);
       return id;
     }
     const existing = ctx?.isNew === false;
     const changes = existing && ctx?.changes !== undefined ? fieldChanges(data, ctx.changes.changed, ctx.changes.removed) : fieldChanges(data);
-    const mode = !existing ? 'replace' : ctx?.changes !== undefined ? 'merge' : 'replace-existing';
-    const key = this.keys.session(id);
+    const mode = isNew ? 'create' : !existing ? 'replace' : ctx?.changes !== undefined ? 'merge' : 'replace-existing';
     const args = [mode, String(Math.ceil(ttl)), this.userKey, String(changes.set.length / 2), ...changes.set, ...changes.removed];
-    const reply = await this.redis.script(WRITE, key, args);
-    if (Array.isArray(reply)) await this.reindex(id, ttl, reply[1], reply[2]);
+    const writeUnder = async (id: string): Promise<boolean> => {
+      const reply = await this.redis.script(WRITE, this.keys.session(id), args);
+      if (Array.isArray(reply)) await this.reindex(id, ttl, reply[1], reply[2]);
+      return reply != null;
+    };
+    if (isNew) return createUnderFreeId(this, sessionId, writeUnder);
+    const id = sessionId ?? this.generateId();
+    await writeUnder(id);
     return id;
   }
 

@@ -15,15 +15,17 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * Writes a session.
  * ARGV: mode, ttl (seconds >= 1), user field ('' for none), n, then n field/value pairs, then fields to delete.
- * Modes: 'replace' writes the whole record whatever is there; 'replace-existing' does so only if the session still
- * exists; 'merge' sets the given fields and deletes the others listed, only if the session still exists. "Still
- * exists" is what makes a logout win over a slower request on the same session.
+ * Modes: 'create' writes the whole record only if nothing at all is stored under the key (a new session never takes
+ * over another's record); 'replace' writes it whatever is there; 'replace-existing' does so only if the session
+ * still exists; 'merge' sets the given fields and deletes the others listed, only if the session still exists.
+ * "Still exists" is what makes a logout win over a slower request on the same session.
  * Returns nil when nothing was written, else { 1, user before, user after } (nil where there is none).
  */
 export const WRITE = new LuaScript(`
 local key, mode, ttl, userField = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+if mode == 'create' and redis.call('EXISTS', key) == 1 then return false end
 local isHash = redis.call('TYPE', key).ok == 'hash'
-if mode ~= 'replace' and not isHash then return false end
+if (mode == 'replace-existing' or mode == 'merge') and not isHash then return false end
 local before = false
 if userField ~= '' and isHash then before = redis.call('HGET', key, userField) end
 if mode ~= 'merge' then redis.call('DEL', key) end
