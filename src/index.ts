@@ -26,7 +26,7 @@ export { CurrentSession } from './decorators/current-session';
 export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/session-schema';
 
 // Backends
-export { SessionBackend } from './backends/backend';
+export { SessionBackend, createUnderFreeId } from './backends/backend';
 export type { BackendContext, SessionChanges } from './backends/backend';
 export { InMemoryBackend } from './backends/memory';
 export type { InMemoryBackendOptions } from './backends/memory';
