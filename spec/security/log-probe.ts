@@ -1,7 +1,7 @@
 /**
  * Run as a child process by logging.spec.ts, with NODE_DEBUG=routing-controllers-sessions (Node reads it once, at
- * start-up): drives every path that writes a debug line, and prints on stdout the secrets, cookie values and ids
- * it used, so the parent can check that none reached stderr.
+ * start-up): drives every path that writes a debug line, and prints on stdout the statuses, and the secrets, cookie
+ * values and ids it used, so the parent can check that each line was written and that none of those reached stderr.
  */
 import 'reflect-metadata';
 import { IsInt } from 'class-validator';
@@ -9,8 +9,10 @@ import type { Request } from 'express';
 import { Get, JsonController, Req, UseBefore, useContainer } from 'routing-controllers';
 import request from 'supertest';
 import { Container, Service } from 'typedi';
-import { InMemoryBackend, SessionMiddleware } from '../../src';
+import { CookieBackend, InMemoryBackend, SessionMiddleware } from '../../src';
 import { SECRET, createApp } from '../support/app';
+import { FakeClock } from '../support/clock';
+import { FaultyBackend } from '../support/faulty-backend';
 
 useContainer(Container);
 process.env.NODE_ENV = 'test';
@@ -31,12 +33,54 @@ class ProbeController {
   }
 }
 
+const PAYLOAD = 'payload-secret-value';
+
 async function main(): Promise<void> {
-  const backend = new InMemoryBackend();
-  const id = await backend.write({ count: 'not a number', token: 'payload-secret-value' });
-  const app = createApp([ProbeController], { backend, schema: ProbeSession });
-  const res = await request(app).get('/probe/read').set('Cookie', `session=${id}`);
-  process.stdout.write(JSON.stringify({ status: res.status, sensitive: [SECRET, id, 'payload-secret-value', 'not a number'] }));
+  const statuses: Record<string, number> = {};
+  const sensitive: string[] = [SECRET, PAYLOAD, 'not a number'];
+  const probe = async (name: string, app: ReturnType<typeof createApp>, cookie: string) => {
+    statuses[name] = (await request(app).get('/probe/read').set('Cookie', cookie)).status;
+  };
+
+  // Invalid data under the schema.
+  const memory = new InMemoryBackend();
+  const invalid = await memory.write({ count: 'not a number', token: PAYLOAD });
+  sensitive.push(invalid);
+  await probe('invalid', createApp([ProbeController], { backend: memory, schema: ProbeSession }), `session=${invalid}`);
+
+  // Cookies refused: tampered, too old, the cookie twice in one header.
+  const clock = new FakeClock();
+  const cookieApp = createApp([ProbeController], { secretKey: SECRET, clock: clock.now, lifetime: 60 });
+  const signed = await new CookieBackend({ secretKey: SECRET, purpose: 'session' }).write({ token: PAYLOAD }, undefined, {
+    now: clock.seconds,
+    lifetime: 60,
+    ttl: 60,
+  });
+  sensitive.push(signed);
+  await probe('twice', cookieApp, `session=${signed}; session=${signed}`);
+  await probe('tampered', cookieApp, `session=${signed.slice(0, -2)}xx`);
+  clock.advance(120);
+  await probe('too old', cookieApp, `session=${signed}`);
+
+  // Sessions ended on the server: expired, revoked.
+  const serverClock = new FakeClock();
+  const store = new InMemoryBackend();
+  const stored = await store.write({ token: PAYLOAD, __session: { created: serverClock.seconds, accessed: serverClock.seconds, expires: serverClock.seconds + 10 } });
+  sensitive.push(stored);
+  serverClock.advance(20);
+  await probe('expired', createApp([ProbeController], { backend: store, clock: serverClock.now }), `session=${stored}`);
+  const kept = await store.write({ token: PAYLOAD });
+  sensitive.push(kept);
+  await probe('revoked', createApp([ProbeController], { backend: store, isRevoked: () => true }), `session=${kept}`);
+
+  // A backend that does not answer.
+  const hanging = new FaultyBackend();
+  const waiting = await hanging.inner.write({ token: PAYLOAD });
+  sensitive.push(waiting);
+  hanging.hanging.add('read');
+  await probe('timeout', createApp([ProbeController], { backend: hanging, backendTimeout: 0.1 }), `session=${waiting}`);
+
+  process.stdout.write(JSON.stringify({ statuses, sensitive }));
 }
 
 main().catch(error => {

@@ -65,9 +65,26 @@ describe('security: logging hygiene', () => {
         (error, out, err) => (error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err })),
       );
     });
-    const probe = JSON.parse(stdout) as { status: number; sensitive: string[] };
-    expect(probe.status, 'the invalid session is reset, not an error').to.equal(200);
-    expect(stderr, 'the debug line was written').to.match(/ROUTING-CONTROLLERS-SESSIONS \d+: stored session data failed the schema ProbeSession/);
+    const probe = JSON.parse(stdout) as { statuses: Record<string, number>; sensitive: string[] };
+    expect(probe.statuses, 'bad cookies and ended sessions are empty sessions; a silent store is a 503').to.deep.equal({
+      invalid: 200,
+      twice: 200,
+      tampered: 200,
+      'too old': 200,
+      expired: 200,
+      revoked: 200,
+      timeout: 503,
+    });
+    const lines = [
+      /stored session data failed the schema ProbeSession/,
+      /the Cookie header carries the session cookie more than once/,
+      /session cookie rejected: it does not open under any key/,
+      /session cookie rejected: it is too old, or dated in the future/,
+      /session ended on the server: expired/,
+      /session ended on the server: revoked/,
+      /backend read did not answer within 100 ms/,
+    ];
+    for (const line of lines) expect(stderr).to.match(new RegExp(`ROUTING-CONTROLLERS-SESSIONS \\d+: ${line.source}`));
     for (const sensitive of probe.sensitive) expect(stderr).to.not.include(sensitive);
   });
 });

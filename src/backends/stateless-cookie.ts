@@ -5,6 +5,7 @@
  * {@link StatelessCookieBackend.unseal}).
  */
 import { MAX_COOKIE_BYTES } from '../internal/cookie-octets';
+import { debug } from '../internal/debug';
 import { type OpenedValue, RecentValues } from '../internal/recent-values';
 import { isFresh } from '../internal/value-age';
 import { parseSession, stringifySession } from '../serializers/json';
@@ -53,14 +54,21 @@ export abstract class StatelessCookieBackend extends SessionBackend {
   }
 
   private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
-    if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return undefined;
+    if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return rejected('is too long');
     let opened = this.recent.get(value);
     if (opened === undefined) {
       opened = this.unseal(value);
       if (opened !== undefined) this.recent.remember(value, opened);
     }
-    if (opened === undefined || !isFresh(opened.timestamp, ctx, this.maxAge)) return undefined;
+    if (opened === undefined) return rejected('does not open under any key of this cookie (tampered, or another key or purpose)');
+    if (!isFresh(opened.timestamp, ctx, this.maxAge)) return rejected('is too old, or dated in the future');
     const data = parseSession(opened.text);
-    return data === undefined ? undefined : { data, keyIndex: opened.keyIndex };
+    return data === undefined ? rejected('does not hold a JSON object') : { data, keyIndex: opened.keyIndex };
   }
+}
+
+/** No session: says why in a debug line. */
+function rejected(reason: string): undefined {
+  debug('session cookie rejected: it %s', reason);
+  return undefined;
 }

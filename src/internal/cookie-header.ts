@@ -2,6 +2,7 @@
  * Reads one cookie from a `Cookie` request header without parsing the others: the hot path only needs ours.
  */
 import { isCookieValue } from './cookie-octets';
+import { debug } from './debug';
 
 /**
  * The value of the first cookie called `name` in `header`, or `undefined` when it is absent or malformed.
@@ -17,7 +18,10 @@ export function readCookie(header: string | undefined, name: string): string | u
   for (;;) {
     const at = header.indexOf(needle, from);
     if (at === -1) return undefined;
-    if (startsCookiePair(header, at)) return cookieValue(header, at + needle.length);
+    if (startsCookiePair(header, at)) {
+      if (debug.enabled && isRepeated(header, needle, at)) debug('the Cookie header carries the session cookie more than once: the first is used');
+      return cookieValue(header, at + needle.length);
+    }
     from = at + 1;
   }
 }
@@ -36,5 +40,15 @@ function cookieValue(header: string, start: number): string | undefined {
   if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) {
     value = value.slice(1, -1);
   }
-  return isCookieValue(value) ? value : undefined;
+  if (isCookieValue(value)) return value;
+  debug('session cookie ignored: not 1 to 4096 cookie-octets');
+  return undefined;
+}
+
+/** Whether another pair named like the one at `at` follows it (cookie tossing, or paths that overlap). */
+function isRepeated(header: string, needle: string, at: number): boolean {
+  for (let next = header.indexOf(needle, at + 1); next !== -1; next = header.indexOf(needle, next + 1)) {
+    if (startsCookiePair(header, next)) return true;
+  }
+  return false;
 }

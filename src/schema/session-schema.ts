@@ -2,10 +2,10 @@
  * Typed sessions: a class-validator / class-transformer class that session data is turned into and checked
  * against when it loads, and turned back into plain JSON when it is saved.
  */
-import { debuglog } from 'node:util';
 import { instanceToPlain, plainToInstance, type ClassConstructor, type ClassTransformOptions } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { SessionValidationError, type SessionValidationIssue } from '../errors';
+import { debug } from '../internal/debug';
 import type { SessionData } from '../session/session-data';
 
 /** What happens to stored data that fails the schema. */
@@ -30,8 +30,6 @@ export interface SessionValidationOptions {
    */
   beforeSave?: boolean;
 }
-
-const debug = debuglog('routing-controllers-sessions');
 
 /** The schema of one session configuration. */
 export class SessionSchema {

@@ -15,6 +15,7 @@ import { readCookie } from '../internal/cookie-header';
 import { MAX_COOKIE_BYTES, isCookieValue } from '../internal/cookie-octets';
 import { isUnderPath, requestPath } from '../internal/paths';
 import { withDeadline } from '../internal/deadline';
+import { debug } from '../internal/debug';
 import { holdResponse, responseStarted } from '../internal/response-hold';
 import { warnIfInsecureTransport } from '../internal/insecure-transport';
 import { randomSessionId } from '../internal/session-id';
@@ -298,10 +299,15 @@ export class SessionState implements ProxyHandler<SessionData> {
     const stored = parseSession(text);
     // Counted before the schema runs: it may drop some.
     const storedKeys = config.schema === undefined || stored === undefined ? undefined : Object.keys(stored);
-    let data = isAlive(config, metadata, now) ? await this.validate(stored) : undefined;
+    const alive = isAlive(config, metadata, now);
+    if (!alive) debug('session ended on the server: expired');
+    let data = alive ? await this.validate(stored) : undefined;
     if (data !== undefined && config.isRevoked !== undefined) {
       const revoked = await this.call('read', async () => config.isRevoked!(toMeta(config, metadata, now, false), data!, this.request));
-      if (revoked) data = undefined;
+      if (revoked) {
+        debug('session ended on the server: revoked');
+        data = undefined;
+      }
     }
     if (data === undefined) {
       // Expired on the server whatever the cookie said, invalid or revoked: delete it, never extend it.
@@ -466,7 +472,7 @@ export class SessionState implements ProxyHandler<SessionData> {
     try {
       // Promise.resolve: a loosely written backend may return a plain value.
       const running = Promise.resolve(run());
-      return await (timeout === 0 ? running : withDeadline(running, timeout, () => new SessionBackendError(operation, { timeout })));
+      return await (timeout === 0 ? running : withDeadline(running, timeout, () => timedOut(operation, timeout)));
     } catch (error) {
       if (error instanceof SessionError || error instanceof SessionBackendError) throw error;
       throw new SessionBackendError(operation, { cause: error });
@@ -475,6 +481,11 @@ export class SessionState implements ProxyHandler<SessionData> {
 }
 
 function ignore(): void {}
+
+function timedOut(operation: BackendOperation, timeout: number): SessionBackendError {
+  debug('backend %s did not answer within %d ms', operation, timeout);
+  return new SessionBackendError(operation, { timeout });
+}
 
 /** With a callback, errors go to it (as express-session does) and the promise resolves after it ran. */
 function withCallback(running: Promise<void>, callback: SessionCallback | undefined): Promise<void> {
@@ -536,14 +547,20 @@ function changesBetween(before: SessionData, after: SessionData, metadataChanged
  */
 function recordText(record: unknown): string {
   if (record == null) return EMPTY;
-  if (!isPlainObject(record)) return 'null';
+  if (!isPlainObject(record)) return invalidRecord('not a plain object');
   try {
     return stringifySession(withoutMetadata(record));
   } catch (error) {
-    if (error instanceof RangeError) return 'null'; // deeper than the stack, or larger than a string: foreign data
+    // Deeper than the stack, or larger than a string: foreign data.
+    if (error instanceof RangeError) return invalidRecord('nested too deep or too large to serialise');
     // A getter or toJSON that throws, a BigInt, a cycle: the backend handed over something broken.
     throw new SessionBackendError('read', { cause: error });
   }
+}
+
+function invalidRecord(reason: string): string {
+  debug('session ended on the server: the stored record is %s', reason);
+  return 'null';
 }
 
 function withoutMetadata(record: SessionData): SessionData {
