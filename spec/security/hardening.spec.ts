@@ -4,12 +4,13 @@
  * rotation that keeps the absolute deadline. Every case goes through the real middleware over HTTP.
  */
 import { expect } from 'chai';
+import { IsInt, IsObject, IsOptional } from 'class-validator';
 import request from 'supertest';
 import { InMemoryBackend, RedisBackend, SessionBackend, type SessionData, type SessionMeta } from '../../src';
 import { digest } from '../../src/backends/redis/session-keys';
 import { parseSession } from '../../src/serializers/json';
 import { FakeClock } from '../support/clock';
-import { cookieHeader, sessionCookie } from '../support/cookies';
+import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
 import { type AnyRedisClient, closeClient, deleteKeys, describeWithRedis, rawCommand, redisClient, uniquePrefix } from '../support/redis';
 import { sessionApp } from '../support/session-controller';
 
@@ -152,6 +153,43 @@ describe('hardening (issue 10)', () => {
         const res = await request(sessionApp({ backend: new RedisBackend({ client, prefix }) })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
         expect(res.body.data).to.deep.equal({});
       });
+    });
+  });
+
+  describe('a schema and keys named constructor', () => {
+    class PrefsSession {
+      @IsOptional() @IsInt() count?: number;
+      @IsOptional() @IsObject() prefs?: Record<string, unknown>;
+    }
+
+    it("gives a stored record with such nested keys the onInvalid policy: 'reset' empties it and clears the cookie", async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ count: 1, prefs: { constructor: 'x' } });
+      const res = await request(sessionApp({ backend, schema: PrefsSession })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
+      expect(res.body.data).to.deep.equal({});
+      expect(isCleared(sessionCookie(res))).to.equal(true);
+      expect(await backend.exists(id)).to.equal(false);
+    });
+
+    it("answers it with a 400 SessionValidationError under onInvalid: 'reject', leaving the record", async () => {
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ count: 1, prefs: { constructor: 'x' } });
+      const app = sessionApp({ backend, schema: PrefsSession, validation: { onInvalid: 'reject' } });
+      const res = await request(app).get('/s/read').set('Cookie', `session=${id}`).expect(400);
+      expect(res.body).to.include({ name: 'SessionValidationError', code: 'INVALID_SESSION' });
+      expect(await backend.exists(id)).to.equal(true);
+    });
+
+    it('refuses client JSON with such keys with a 500 SessionValidationError, never a bare TypeError, saving nothing', async () => {
+      const backend = new InMemoryBackend();
+      for (const validation of [{}, { beforeSave: true }]) {
+        const app = sessionApp({ backend, schema: PrefsSession, validation });
+        const prefs = encodeURIComponent(JSON.stringify({ theme: 'dark', constructor: 'x' }));
+        const res = await request(app).post(`/s/set?prefs=${prefs}`).expect(500);
+        expect(res.body).to.include({ name: 'SessionValidationError', code: 'INVALID_SESSION' });
+        expect(sessionCookie(res)).to.equal(undefined);
+      }
+      expect(backend.size).to.equal(0);
     });
   });
 

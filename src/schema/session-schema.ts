@@ -54,32 +54,55 @@ export class SessionSchema {
     return Object.create(this.type.prototype) as SessionData;
   }
 
-  /** Stored data as an instance of the schema, or the issues that make it invalid. */
+  /**
+   * Stored data as an instance of the schema, or the issues that make it invalid. Whatever class-transformer or
+   * class-validator throws on it (an object key named `constructor` makes class-transformer throw) is invalid data.
+   */
   async load(data: SessionData): Promise<{ instance: SessionData } | { issues: SessionValidationIssue[] }> {
-    const instance = plainToInstance(this.type, data, this.transformer) as SessionData;
-    const errors = await validate(instance, this.validator);
-    if (errors.length === 0) return { instance };
+    let issues: SessionValidationIssue[];
+    try {
+      const instance = plainToInstance(this.type, data, this.transformer) as SessionData;
+      const errors = await validate(instance, this.validator);
+      if (errors.length === 0) return { instance };
+      issues = toIssues(errors);
+    } catch {
+      issues = [UNTRANSFORMABLE];
+    }
     debug('stored session data failed the schema %s; policy %s', this.type.name, this.onInvalid);
-    return { issues: toIssues(errors) };
+    return { issues };
   }
 
-  /** The plain JSON form of session data, as stored. */
+  /** The plain JSON form of session data, as stored; `SessionValidationError` (500) when it cannot be made. */
   toPlain(data: SessionData): SessionData {
-    return instanceToPlain(data, this.transformer) as SessionData;
+    try {
+      return instanceToPlain(data, this.transformer) as SessionData;
+    } catch {
+      throw this.unsaved('cannot be turned into JSON through', [UNTRANSFORMABLE]);
+    }
   }
 
   /** Throws `SessionValidationError` (500) when data about to be saved fails the schema. */
   async checkBeforeSave(plain: SessionData): Promise<void> {
-    const errors = await validate(plainToInstance(this.type, plain, this.transformer), this.validator);
-    if (errors.length > 0) {
-      throw new SessionValidationError(
-        500,
-        `The session data fails ${this.type.name} and was not saved; see \`errors\``,
-        toIssues(errors),
-      );
+    let errors: ValidationError[];
+    try {
+      errors = await validate(plainToInstance(this.type, plain, this.transformer), this.validator);
+    } catch {
+      throw this.unsaved('cannot be turned into', [UNTRANSFORMABLE]);
     }
+    if (errors.length > 0) throw this.unsaved('fails', toIssues(errors));
+  }
+
+  private unsaved(problem: string, issues: SessionValidationIssue[]): SessionValidationError {
+    return new SessionValidationError(500, `The session data ${problem} ${this.type.name} and was not saved; see \`errors\``, issues);
   }
 }
+
+/** The issue of data that class-transformer cannot handle at all. */
+const UNTRANSFORMABLE: SessionValidationIssue = Object.freeze({
+  property: '*',
+  constraints: { transformable: 'class-transformer failed on this data (an object key named "constructor" is a known cause)' },
+  children: [],
+});
 
 function toIssues(errors: ValidationError[]): SessionValidationIssue[] {
   return errors.map(error => ({
