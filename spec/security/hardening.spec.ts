@@ -58,17 +58,19 @@ function deepJson(depth: number): string {
 
 describe('hardening (issue 10)', () => {
   describe('meta after the configuration shortened the limits', () => {
+    // [option, the shorter configuration, the seconds it gives from creation, seconds passed (within touchAfter)]
     const cases = [
-      ['lifetime', { lifetime: 600 }, 600],
-      ['absoluteTimeout', { lifetime: 3600, absoluteTimeout: 400 }, 400],
+      ['lifetime', { lifetime: 600 }, 600, 100],
+      ['idleTimeout', { lifetime: 3600, idleTimeout: 300 }, 300, 10],
+      ['absoluteTimeout', { lifetime: 3600, absoluteTimeout: 400 }, 400, 100],
     ] as const;
-    for (const [option, shorter, seconds] of cases) {
+    for (const [option, shorter, seconds, elapsed] of cases) {
       it(`reports the end the server enforces, in req.session.meta and to isRevoked (${option})`, async () => {
         const clock = new FakeClock();
         const backend = new InMemoryBackend();
         const created = clock.seconds;
         const cookie = cookieHeader(await request(sessionApp({ clock: clock.now, lifetime: 3600, backend })).post('/s/increment').expect(200));
-        clock.advance(100);
+        clock.advance(elapsed);
         let revocationMeta: SessionMeta | undefined;
         const isRevoked = (meta: SessionMeta) => {
           revocationMeta = meta;
@@ -76,8 +78,8 @@ describe('hardening (issue 10)', () => {
         };
         const app = sessionApp({ clock: clock.now, backend, isRevoked, ...shorter });
         const meta = (await request(app).get('/s/meta').set('Cookie', cookie).expect(200)).body as SessionMeta;
-        expect(meta).to.include({ expiresAt: created + seconds, remainingSeconds: seconds - 100 });
-        expect(revocationMeta).to.include({ expiresAt: created + seconds, remainingSeconds: seconds - 100 });
+        expect(meta).to.include({ expiresAt: created + seconds, remainingSeconds: seconds - elapsed });
+        expect(revocationMeta).to.include({ expiresAt: created + seconds, remainingSeconds: seconds - elapsed });
       });
     }
   });
