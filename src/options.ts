@@ -74,8 +74,8 @@ export interface SessionOptions {
    */
   idleTimeout?: number;
   /**
-   * Seconds after its creation (or its last `regenerate()`) at which a session ends, however active it is and
-   * however often it is re-signed or refreshed. OWASP recommends one for every application.
+   * Seconds after its creation (or its last `regenerate()` without `keepCreatedAt`) at which a session ends, however
+   * active it is and however often it is re-signed or refreshed. OWASP recommends one for every application.
    * @default 0 (none; a session that is not rolling still ends after `lifetime`)
    */
   absoluteTimeout?: number;

@@ -4,11 +4,13 @@
  * rotation that keeps the absolute deadline. Every case goes through the real middleware over HTTP.
  */
 import { expect } from 'chai';
+import { Transform, Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional } from 'class-validator';
+import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import { InMemoryBackend, RedisBackend, SessionBackend, type SessionData, type SessionMeta } from '../../src';
 import { digest } from '../../src/backends/redis/session-keys';
-import { parseSession } from '../../src/serializers/json';
+import { MAX_DEPTH, parseSession } from '../../src/serializers/json';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
 import { type AnyRedisClient, closeClient, deleteKeys, describeWithRedis, rawCommand, redisClient, uniquePrefix } from '../support/redis';
@@ -107,8 +109,20 @@ describe('hardening (issue 10)', () => {
       }
     });
 
+    it('keeps a plain record made in another realm (a vm context)', async () => {
+      const backend = new RawRecordsBackend();
+      backend.records.set('realm-id', runInNewContext('({ count: 1 })'));
+      const res = await request(sessionApp({ backend })).post('/s/increment').set('Cookie', 'session=realm-id').expect(200);
+      expect(res.body.count).to.equal(2);
+      expect(backend.removed).to.equal(0);
+    });
+
     it('answers a record that cannot be serialised with 503, keeping what it threw from the client', async () => {
+      const cycle: Record<string, unknown> = { n: 1 };
+      cycle.self = cycle;
       const broken = [
+        cycle,
+        { n: { toJSON: () => new Date(Number.NaN).toISOString() } }, // a RangeError that is not about depth
         { n: 1n },
         { get n() { throw new Error('secret getter failure'); } },
         { n: { toJSON: () => { throw new Error('secret toJSON failure'); } } },
@@ -130,6 +144,16 @@ describe('hardening (issue 10)', () => {
       const res = await request(sessionApp({ backend })).get('/s/read').set('Cookie', 'session=deep-id').expect(200);
       expect(res.body.data).to.deep.equal({});
       expect(backend.records.has('deep-id')).to.equal(false);
+    });
+
+    it(`is an empty session from ${MAX_DEPTH + 1} levels on, well within the stack`, async () => {
+      const backend = new RawRecordsBackend();
+      backend.records.set('deep-id', JSON.parse(`{"x":${'['.repeat(MAX_DEPTH)}1${']'.repeat(MAX_DEPTH)}}`));
+      backend.records.set('fine-id', JSON.parse(`{"x":${'['.repeat(MAX_DEPTH - 1)}1${']'.repeat(MAX_DEPTH - 1)},"s":"${'['.repeat(2000)}"}`));
+      const app = sessionApp({ backend });
+      expect((await request(app).get('/s/read').set('Cookie', 'session=deep-id').expect(200)).body.data).to.deep.equal({});
+      expect(backend.records.has('deep-id')).to.equal(false);
+      expect((await request(app).get('/s/read').set('Cookie', 'session=fine-id').expect(200)).body.data).to.have.property('s');
     });
 
     it('is walked without recursion by the prototype-key scan', () => {
@@ -180,6 +204,31 @@ describe('hardening (issue 10)', () => {
       const res = await request(app).get('/s/read').set('Cookie', `session=${id}`).expect(400);
       expect(res.body).to.include({ name: 'SessionValidationError', code: 'INVALID_SESSION' });
       expect(await backend.exists(id)).to.equal(true);
+    });
+
+    it('treats stored data the schema cannot turn back into JSON as invalid too', async () => {
+      class DatedSession {
+        @IsOptional() @Type(() => Date) @Transform(({ value }) => (value as Date).toISOString(), { toPlainOnly: true }) at?: Date;
+      }
+      const backend = new InMemoryBackend();
+      const id = await backend.write({ at: 'not a date' });
+      const res = await request(sessionApp({ backend, schema: DatedSession })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
+      expect(res.body.data).to.deep.equal({});
+      expect(await backend.exists(id)).to.equal(false);
+    });
+
+    it('refuses data the schema cannot take in before saving with a 500 SessionValidationError', async () => {
+      class NamedSession {
+        @IsOptional() @Transform(({ value }) => {
+          if (value === 'boom') throw new Error('no');
+          return value;
+        }, { toClassOnly: true }) name?: string;
+      }
+      const backend = new InMemoryBackend();
+      const app = sessionApp({ backend, schema: NamedSession, validation: { beforeSave: true } });
+      const res = await request(app).post('/s/set?name=boom').expect(500);
+      expect(res.body).to.include({ name: 'SessionValidationError', code: 'INVALID_SESSION' });
+      expect(backend.size).to.equal(0);
     });
 
     it('refuses client JSON with such keys with a 500 SessionValidationError, never a bare TypeError, saving nothing', async () => {

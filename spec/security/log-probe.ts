@@ -73,6 +73,22 @@ async function main(): Promise<void> {
   sensitive.push(kept);
   await probe('revoked', createApp([ProbeController], { backend: store, isRevoked: () => true }), `session=${kept}`);
 
+  // Cookies that are not cookie-octets; records that are not plain data, or nest too deep.
+  await probe('malformed', cookieApp, 'session="not a cookie value"');
+  const raw = new FaultyBackend();
+  const buffer = await raw.inner.write({ token: PAYLOAD });
+  const deep = await raw.inner.write({ token: PAYLOAD });
+  sensitive.push(buffer, deep);
+  const read = raw.read.bind(raw);
+  raw.read = async (id, ctx) => {
+    if (id === buffer) return Buffer.from(PAYLOAD) as never;
+    if (id === deep) return JSON.parse(`{"token":"${PAYLOAD}","x":${'['.repeat(600)}${']'.repeat(600)}}`);
+    return read(id, ctx);
+  };
+  const rawApp = createApp([ProbeController], { backend: raw });
+  await probe('not plain', rawApp, `session=${buffer}`);
+  await probe('too deep', rawApp, `session=${deep}`);
+
   // A backend that does not answer.
   const hanging = new FaultyBackend();
   const waiting = await hanging.inner.write({ token: PAYLOAD });

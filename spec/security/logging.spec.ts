@@ -73,6 +73,9 @@ describe('security: logging hygiene', () => {
       'too old': 200,
       expired: 200,
       revoked: 200,
+      malformed: 200,
+      'not plain': 200,
+      'too deep': 200,
       timeout: 503,
     });
     const lines = [
@@ -82,6 +85,9 @@ describe('security: logging hygiene', () => {
       /session cookie rejected: it is too old, or dated in the future/,
       /session ended on the server: expired/,
       /session ended on the server: revoked/,
+      /session cookie ignored: not 1 to 4096 cookie-octets/,
+      /session ended on the server: the stored record is not a plain object/,
+      /session ended on the server: the stored record is nested deeper than 512 levels/,
       /backend read did not answer within 100 ms/,
     ];
     for (const line of lines) expect(stderr).to.match(new RegExp(`ROUTING-CONTROLLERS-SESSIONS \\d+: ${line.source}`));

@@ -114,10 +114,12 @@ export async function createUnderFreeId(
   first: string | undefined,
   create: (id: string) => boolean | Promise<boolean>,
 ): Promise<string> {
-  let id = first ?? backend.generateId();
+  // A structural backend (the four methods, not a subclass) may have no generateId().
+  const generate = typeof backend.generateId === 'function' ? () => backend.generateId() : randomSessionId;
+  let id = first ?? generate();
   for (let attempt = 1; !(await create(id)); attempt++) {
     if (attempt >= CREATE_ATTEMPTS) throw new Error(`generateId() gave ${CREATE_ATTEMPTS} ids in a row that are already stored`);
-    id = backend.generateId();
+    id = generate();
   }
   return id;
 }

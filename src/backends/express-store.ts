@@ -6,6 +6,7 @@
  */
 import { SessionError } from '../errors';
 import { isCookieValue } from '../internal/cookie-octets';
+import { isPlainObject } from '../serializers/json';
 import type { SessionData } from '../session/session-data';
 import { BackendContext, SessionBackend, createUnderFreeId } from './backend';
 
@@ -64,8 +65,8 @@ export class ExpressSessionStoreBackend extends SessionBackend {
     if (!isCookieValue(sessionId)) return undefined;
     const record = await this.callStore('get', sessionId);
     if (record === undefined || record === null) return undefined;
-    // Not an object: handed on as it is, so the middleware treats it as invalid data rather than as no session.
-    if (typeof record !== 'object' || Array.isArray(record)) return record as SessionData;
+    // Not a plain object: handed on as it is, so the middleware treats it as invalid data rather than as no session.
+    if (!isPlainObject(record)) return record as SessionData;
     const { [COOKIE_KEY]: _cookie, ...data } = record as SessionData;
     return data;
   }
@@ -100,7 +101,8 @@ export class ExpressSessionStoreBackend extends SessionBackend {
 
   async exists(sessionId: string): Promise<boolean> {
     const data = await this.read(sessionId);
-    // `{}` is no session either: express-session itself stores a bare `{ cookie }` for an empty one.
+    // `{}` is no session either (express-session itself stores a bare `{ cookie }` for an empty one), nor is what is
+    // not a plain object: a new session may be created over them.
     return typeof data === 'object' && data !== null && Object.keys(data).length > 0;
   }
 

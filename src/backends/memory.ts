@@ -8,7 +8,7 @@
  */
 import { SessionError } from '../errors';
 import { stringifySession } from '../serializers/json';
-import { fieldChanges, recordFromFields } from '../serializers/record-fields';
+import { type FieldChanges, fieldChanges, recordFromFields } from '../serializers/record-fields';
 import { METADATA_KEY, type SessionData, type SessionMetadata } from '../session/session-data';
 import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from './backend';
 
@@ -72,9 +72,7 @@ export class InMemoryBackend extends SessionBackend {
     const now = contextNow(ctx);
     const expiresAt = now + (ctx?.ttl ?? DEFAULT_TTL);
     if (ctx?.isNew === true) {
-      const fields = new Map<string, string>();
-      const { set } = fieldChanges(data);
-      for (let i = 0; i < set.length; i += 2) fields.set(set[i], set[i + 1]);
+      const fields = applyChanges(new Map(), fieldChanges(data));
       return createUnderFreeId(this, sessionId, id => {
         if (this.live(id, now) !== undefined) return false;
         this.store(id, fields, expiresAt, now);
@@ -92,9 +90,7 @@ export class InMemoryBackend extends SessionBackend {
         changes = fieldChanges(data, ctx.changes.changed, ctx.changes.removed);
       }
     }
-    for (const key of changes.removed) fields.delete(key);
-    for (let i = 0; i < changes.set.length; i += 2) fields.set(changes.set[i], changes.set[i + 1]);
-    this.store(id, fields, expiresAt, now);
+    this.store(id, applyChanges(fields, changes), expiresAt, now);
     return id;
   }
 
@@ -143,4 +139,11 @@ export class InMemoryBackend extends SessionBackend {
       this.entries.delete(id);
     }
   }
+}
+
+/** `fields` with the changes applied. */
+function applyChanges(fields: Map<string, string>, changes: FieldChanges): Map<string, string> {
+  for (const key of changes.removed) fields.delete(key);
+  for (let i = 0; i < changes.set.length; i += 2) fields.set(changes.set[i], changes.set[i + 1]);
+  return fields;
 }

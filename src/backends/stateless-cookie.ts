@@ -54,7 +54,8 @@ export abstract class StatelessCookieBackend extends SessionBackend {
   }
 
   private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
-    if (typeof value !== 'string' || value.length > MAX_COOKIE_BYTES) return rejected('is too long');
+    if (typeof value !== 'string') return undefined;
+    if (value.length > MAX_COOKIE_BYTES) return rejected('is too long');
     let opened = this.recent.get(value);
     if (opened === undefined) {
       opened = this.unseal(value);

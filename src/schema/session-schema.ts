@@ -55,15 +55,16 @@ export class SessionSchema {
   }
 
   /**
-   * Stored data as an instance of the schema, or the issues that make it invalid. Whatever class-transformer or
-   * class-validator throws on it (an object key named `constructor` makes class-transformer throw) is invalid data.
+   * Stored data as an instance of the schema, with its plain JSON form as it would be stored again, or the issues
+   * that make it invalid. Whatever class-transformer or class-validator throws on it, either way (an object key
+   * named `constructor` makes class-transformer throw), is invalid data.
    */
-  async load(data: SessionData): Promise<{ instance: SessionData } | { issues: SessionValidationIssue[] }> {
+  async load(data: SessionData): Promise<{ instance: SessionData; plain: SessionData } | { issues: SessionValidationIssue[] }> {
     let issues: SessionValidationIssue[];
     try {
       const instance = plainToInstance(this.type, data, this.transformer) as SessionData;
       const errors = await validate(instance, this.validator);
-      if (errors.length === 0) return { instance };
+      if (errors.length === 0) return { instance, plain: instanceToPlain(instance, this.transformer) as SessionData };
       issues = toIssues(errors);
     } catch {
       issues = [UNTRANSFORMABLE];

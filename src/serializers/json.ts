@@ -23,23 +23,51 @@ export function parseSession(text: string): SessionData | undefined {
   } catch {
     return undefined;
   }
-  if (!isPlainRecord(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   // A cheap scan first: almost no record mentions these keys (or escapes that could spell them), so almost none is
   // walked.
   if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) removeDangerousKeys(value);
   return value;
 }
 
-/** True for a non-null, non-array object. */
-export function isPlainRecord(value: unknown): value is SessionData {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** True for an object literal (or a null-prototype object): not a Buffer, a typed array or another class. */
+/**
+ * True for an object literal or a null-prototype object, of any realm (a `vm` context's too): not an array, a
+ * Buffer, a typed array, a Map or another class's instance.
+ */
 export function isPlainObject(value: unknown): value is SessionData {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/** How deep a record may nest: deeper JSON is foreign data, not a session. */
+export const MAX_DEPTH = 512;
+
+/**
+ * Whether the JSON `text` nests objects and arrays deeper than {@link MAX_DEPTH}. Texts with fewer brackets than
+ * that are passed at the cost of a native count; only the rest are walked, with strings skipped.
+ */
+export function isNestedTooDeep(text: string): boolean {
+  if (text.length <= 2 * MAX_DEPTH || countOpenings(text) <= MAX_DEPTH) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 34) {
+      // A string: skip to its closing quote, past escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (code === 123 || code === 91) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (code === 125 || code === 93) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+function countOpenings(text: string): number {
+  let count = 0;
+  for (const bracket of ['{', '[']) for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) count++;
+  return count;
 }
 
 /** Walks with a stack of its own, not recursion: foreign JSON nested thousands of levels deep is no stack overflow. */

@@ -58,7 +58,7 @@ export type SessionCallback = (error?: unknown) => void;
 
 /** The lifecycle of a loaded session, as `req.session.meta` tells it. Times in unix seconds. */
 export interface SessionMeta {
-  /** When the session began (a new session, or the last `regenerate()`). */
+  /** When the session began (a new session, or the last `regenerate()` without `keepCreatedAt`). */
   readonly createdAt: number;
   /** The last activity that refreshed it (see the `touchAfter` option); `createdAt` when it never refreshes. */
   readonly lastAccessedAt: number;
@@ -81,7 +81,7 @@ export const METADATA_KEY = '__session';
 
 /** What a record keeps under {@link METADATA_KEY}, in unix seconds. */
 export interface SessionMetadata {
-  /** When the session began (a new session, or the last `regenerate()`). */
+  /** When the session began (a new session, or the last `regenerate()` without `keepCreatedAt`). */
   created: number;
   /** When the session was last refreshed by activity (rolling sessions and idle timeouts); `created` otherwise. */
   accessed: number;

@@ -20,7 +20,7 @@ import { holdResponse, responseStarted } from '../internal/response-hold';
 import { warnIfInsecureTransport } from '../internal/insecure-transport';
 import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options';
-import { isPlainObject, isPlainRecord, parseSession, stringifySession } from '../serializers/json';
+import { isNestedTooDeep, isPlainObject, MAX_DEPTH, parseSession, stringifySession } from '../serializers/json';
 import { enforcedMetadata, isAlive, newMetadata, refreshMetadata, type ExpiryPolicy } from './expiry';
 import {
   MEMBER_NAMES,
@@ -187,7 +187,7 @@ export class SessionState implements ProxyHandler<SessionData> {
    * New id, data kept, old record removed now; the session counts as begun now (absolute timeout, `isRevoked`),
    * unless `keepCreatedAt`: then the id rotates and the creation time, with its absolute deadline, stays.
    */
-  regenerate(options: RegenerateOptions = {}): Promise<void> {
+  regenerate(options?: RegenerateOptions | null): Promise<void> {
     return this.track(async () => {
       await this.load();
       this.assertSavable('write');
@@ -195,7 +195,7 @@ export class SessionState implements ProxyHandler<SessionData> {
       await this.removeStored();
       this.sessionId = newSessionId(this.config.backend);
       const now = this.refreshClock();
-      this.metadata = options.keepCreatedAt === true ? refreshMetadata(this.config, previous, now, true) : newMetadata(this.config, now);
+      this.metadata = options?.keepCreatedAt === true ? refreshMetadata(this.config, previous, now, true) : newMetadata(this.config, now);
       this.regenerated = true;
     });
   }
@@ -301,7 +301,8 @@ export class SessionState implements ProxyHandler<SessionData> {
     const storedKeys = config.schema === undefined || stored === undefined ? undefined : Object.keys(stored);
     const alive = isAlive(config, metadata, now);
     if (!alive) debug('session ended on the server: expired');
-    let data = alive ? await this.validate(stored) : undefined;
+    const valid = alive ? await this.validate(stored) : undefined;
+    let data = valid?.data;
     if (data !== undefined && config.isRevoked !== undefined) {
       const revoked = await this.call('read', async () => config.isRevoked!(toMeta(config, metadata, now, false), data!, this.request));
       if (revoked) {
@@ -314,23 +315,27 @@ export class SessionState implements ProxyHandler<SessionData> {
       await this.removeStored();
       return;
     }
-    for (const key of RESERVED_KEYS) delete data[key]; // a foreign record may use member names
+    // A foreign record may use member names.
+    for (const key of RESERVED_KEYS) {
+      delete data[key];
+      if (valid?.plain !== undefined) delete valid.plain[key];
+    }
     Object.assign(this.data, data);
-    this.baseline = config.schema === undefined ? text : this.serialize();
+    this.baseline = valid?.plain === undefined ? text : stringifySession(valid.plain);
     // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
     if (storedKeys?.some(key => !Object.hasOwn(this.data, key))) this.ctx.rewrite = true;
     this.metadata = metadata;
   }
 
   /**
-   * The data as an instance of the schema; `undefined` when it is not an object or fails the schema under the
-   * 'reset' policy (the default, and the only one without a schema).
+   * The data as an instance of the schema, with its plain form; `undefined` when it is not an object or fails the
+   * schema under the 'reset' policy (the default, and the only one without a schema).
    */
-  private async validate(data: SessionData | undefined): Promise<SessionData | undefined> {
+  private async validate(data: SessionData | undefined): Promise<{ data: SessionData; plain?: SessionData } | undefined> {
     const schema = this.config.schema;
-    if (schema === undefined) return data;
+    if (schema === undefined) return data === undefined ? undefined : { data };
     const result = data === undefined ? { issues: [] } : await schema.load(data);
-    if ('instance' in result) return result.instance;
+    if ('instance' in result) return { data: result.instance, plain: result.plain };
     if (schema.onInvalid === 'reset') return undefined;
     throw new SessionValidationError(400, `The stored session fails ${schema.type.name}; see \`errors\``, result.issues);
   }
@@ -514,7 +519,7 @@ function loadedTooLate(): SessionError {
 }
 
 function readMetadata(value: unknown): SessionMetadata | undefined {
-  if (!isPlainRecord(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   const { created, expires } = value;
   // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
   const accessed = value.accessed ?? created;
@@ -548,14 +553,16 @@ function changesBetween(before: SessionData, after: SessionData, metadataChanged
 function recordText(record: unknown): string {
   if (record == null) return EMPTY;
   if (!isPlainObject(record)) return invalidRecord('not a plain object');
+  let text: string;
   try {
-    return stringifySession(withoutMetadata(record));
+    text = stringifySession(withoutMetadata(record));
   } catch (error) {
-    // Deeper than the stack, or larger than a string: foreign data.
-    if (error instanceof RangeError) return invalidRecord('nested too deep or too large to serialise');
+    // Deeper than the stack, or larger than a string can be: foreign data.
+    if (error instanceof RangeError && /call stack|string length/.test(error.message)) return invalidRecord('too deep or too large');
     // A getter or toJSON that throws, a BigInt, a cycle: the backend handed over something broken.
     throw new SessionBackendError('read', { cause: error });
   }
+  return isNestedTooDeep(text) ? invalidRecord(`nested deeper than ${MAX_DEPTH} levels`) : text;
 }
 
 function invalidRecord(reason: string): string {
