@@ -2,7 +2,7 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import type { Request } from 'express';
-import { isPlainHttpFromAfar } from '../../src/internal/insecure-transport';
+import { isPlainHttpFromAfar } from '../../src/http/insecure-transport';
 import { type ChildApp, startChildApp } from '../support/child-app';
 
 const WARNING = 'RCS_SECURE_COOKIE_OVER_HTTP';

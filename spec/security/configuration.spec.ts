@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { Container } from 'typedi';
 import { EncryptedCookieBackend, SessionError, type SessionOptions, configureSessions } from '../../src';
-import { resolveSessionOptions } from '../../src/options';
+import { resolveSessionOptions } from '../../src/options/resolve-options';
 import { thrownBy } from '../support/checks';
 
 /** The secret every case passes unless it is about the secret: it must never appear in a message or a stack. */

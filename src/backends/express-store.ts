@@ -5,7 +5,7 @@
  * Typed structurally: express-session is neither imported nor required, not even for its types.
  */
 import { SessionError } from '../errors';
-import { isCookieValue } from '../internal/cookie-octets';
+import { isCookieValue } from '../http/cookie-octets';
 import { isPlainObject } from '../serializers/json';
 import type { SessionData } from '../session/session-data';
 import { BackendContext, SessionBackend, createUnderFreeId } from './backend';

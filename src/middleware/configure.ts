@@ -1,6 +1,6 @@
 /** `configureSessions()`: the one call that sets sessions up. */
-import type { SessionConfig, SessionOptions } from '../options';
-import type { SessionContainer } from '../settings';
+import type { SessionConfig, SessionOptions } from '../options/resolve-options';
+import type { SessionContainer } from '../options/registry';
 import { SessionMiddleware } from './session-middleware';
 
 /**

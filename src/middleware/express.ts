@@ -1,8 +1,8 @@
 /** `sessionMiddleware()`: the same sessions for express apps without routing-controllers. */
 import type { RequestHandler } from 'express';
 import { Container } from 'typedi';
-import type { SessionOptions } from '../options';
-import type { SessionContainer } from '../settings';
+import type { SessionOptions } from '../options/resolve-options';
+import type { SessionContainer } from '../options/registry';
 import { resolveConfig } from './resolve-config';
 import { startSession } from './start-session';
 

@@ -1,7 +1,7 @@
 /** The start-up step both forms of the middleware share. */
-import { installResponseHold } from '../internal/response-hold';
-import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '../options';
-import { containerInstance, type SessionContainer } from '../settings';
+import { installResponseHold } from '../http/response-hold';
+import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '../options/resolve-options';
+import { containerInstance, type SessionContainer } from '../options/registry';
 
 /**
  * Checks `options` into a configuration, resolving a backend class from `container`, and installs the response

@@ -5,8 +5,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import type { SessionConfig, SessionOptions } from '../options';
-import { SessionSettings, containerInstance, type SessionContainer } from '../settings';
+import type { SessionConfig, SessionOptions } from '../options/resolve-options';
+import { SessionSettings, containerInstance, type SessionContainer } from '../options/registry';
 import { resolveConfig } from './resolve-config';
 import { answerError, notConfigured, startSession } from './start-session';
 

@@ -4,8 +4,8 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { SessionError } from '../errors';
-import { sendErrorResponse } from '../internal/error-response';
-import type { SessionConfig } from '../options';
+import { sendErrorResponse } from '../http/error-response';
+import type { SessionConfig } from '../options/resolve-options';
 import { SessionState } from '../session/session';
 
 /**

@@ -11,15 +11,15 @@
 import type { Request, Response } from 'express';
 import { BackendContext, SessionBackend, SessionChanges } from '../backends/backend';
 import { BackendOperation, SessionBackendError, SessionError, SessionNotLoaded, SessionValidationError } from '../errors';
-import { readCookie } from '../internal/cookie-header';
-import { MAX_COOKIE_BYTES, isCookieValue } from '../internal/cookie-octets';
-import { isUnderPath, requestPath } from '../internal/paths';
+import { readCookie } from '../http/cookie-header';
+import { MAX_COOKIE_BYTES, isCookieValue } from '../http/cookie-octets';
+import { isUnderPath, requestPath } from '../http/paths';
 import { withDeadline } from '../internal/deadline';
 import { debug } from '../internal/debug';
-import { holdResponse, responseStarted } from '../internal/response-hold';
-import { warnIfInsecureTransport } from '../internal/insecure-transport';
+import { holdResponse, responseStarted } from '../http/response-hold';
+import { warnIfInsecureTransport } from '../http/insecure-transport';
 import { randomSessionId } from '../internal/session-id';
-import type { SessionConfig } from '../options';
+import type { SessionConfig } from '../options/resolve-options';
 import { isNestedTooDeep, isPlainObject, MAX_DEPTH, parseSession, stringifySession } from '../serializers/json';
 import { enforcedMetadata, isAlive, newMetadata, refreshMetadata, type ExpiryPolicy } from './expiry';
 import {

@@ -2,8 +2,8 @@
  * The options both cookie backends (signed and encrypted) take, checked once in their constructors. Messages name
  * the backend and the option, never a secret.
  */
-import { SessionError } from '../errors';
-import { checkSecrets } from './secrets';
+import { SessionError } from '../../errors';
+import { checkSecrets } from '../../internal/secrets';
 
 /** The checked options of a cookie backend. */
 export interface CheckedCookieBackendOptions {

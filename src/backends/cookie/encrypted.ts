@@ -8,11 +8,11 @@
  * the wrong shape and is never decoded any other way. Anything that does not open, is older than `maxAge` or dated in
  * the future is no session at all, never an error.
  */
-import { decodeBase64url } from '../internal/base64url';
-import { checkCookieBackendOptions } from '../internal/cookie-backend-options';
-import type { OpenedValue } from '../internal/recent-values';
-import { AesGcmSealer, NONCE_BYTES, TAG_BYTES } from '../internal/sealing';
-import { StatelessCookieBackend } from './stateless-cookie';
+import { decodeBase64url } from './base64url';
+import { checkCookieBackendOptions } from './options';
+import type { OpenedValue } from './opened-values';
+import { AesGcmSealer, NONCE_BYTES, TAG_BYTES } from './sealing';
+import { StatelessCookieBackend } from './stateless';
 
 /** Options of {@link EncryptedCookieBackend}. */
 export interface EncryptedCookieBackendOptions {

@@ -2,7 +2,7 @@
  * The age rule of cookie backends: a value is good from its seal time (or up to {@link CLOCK_SKEW} seconds before
  * it, for app instances whose clocks differ) until `maxAge` seconds after it, inclusive.
  */
-import { type BackendContext, contextNow } from '../backends/backend';
+import { type BackendContext, contextNow } from '../backend';
 
 /** Clock skew tolerated between app instances for a value dated in the future, in seconds. */
 export const CLOCK_SKEW = 60;

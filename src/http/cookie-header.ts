@@ -2,7 +2,7 @@
  * Reads one cookie from a `Cookie` request header without parsing the others: the hot path only needs ours.
  */
 import { isCookieValue } from './cookie-octets';
-import { debug } from './debug';
+import { debug } from '../internal/debug';
 
 /**
  * The value of the first cookie called `name` in `header`, or `undefined` when it is absent or malformed.

@@ -4,13 +4,13 @@
  * The variants differ only in how a value is made and opened ({@link StatelessCookieBackend.seal},
  * {@link StatelessCookieBackend.unseal}).
  */
-import { MAX_COOKIE_BYTES } from '../internal/cookie-octets';
-import { debug } from '../internal/debug';
-import { type OpenedValue, RecentValues } from '../internal/recent-values';
-import { isFresh } from '../internal/value-age';
-import { parseSession, stringifySession } from '../serializers/json';
-import type { SessionData } from '../session/session-data';
-import { BackendContext, SessionBackend, contextNow } from './backend';
+import { MAX_COOKIE_BYTES } from '../../http/cookie-octets';
+import { debug } from '../../internal/debug';
+import { type OpenedValue, RecentValues } from './opened-values';
+import { isFresh } from './freshness';
+import { parseSession, stringifySession } from '../../serializers/json';
+import type { SessionData } from '../../session/session-data';
+import { BackendContext, SessionBackend, contextNow } from '../backend';
 
 /** A backend whose "session id" is the data itself, protected by a key; nothing is kept on the server. */
 export abstract class StatelessCookieBackend extends SessionBackend {

@@ -4,10 +4,10 @@
  * Value: `<base64url JSON>.<signed-at, unix seconds>.<HMAC-SHA256, base64url>`. Anything that is not exactly that,
  * fails the signature, is older than `maxAge` or dated in the future is no session at all, never an error.
  */
-import { checkCookieBackendOptions } from '../internal/cookie-backend-options';
-import { HmacSigner } from '../internal/signing';
-import type { OpenedValue } from '../internal/recent-values';
-import { StatelessCookieBackend } from './stateless-cookie';
+import { checkCookieBackendOptions } from './options';
+import { HmacSigner } from './signing';
+import type { OpenedValue } from './opened-values';
+import { StatelessCookieBackend } from './stateless';
 
 /** Options of {@link CookieBackend}. */
 export interface CookieBackendOptions {

@@ -3,17 +3,17 @@
  * into the frozen {@link SessionConfig} the middleware reads on every request.
  */
 import type { Request } from 'express';
-import { CookieBackend } from './backends/cookie';
-import { SessionBackend, isSessionBackend } from './backends/backend';
-import { StatelessCookieBackend } from './backends/stateless-cookie';
-import { SessionError } from './errors';
-import { isCookieName } from './internal/cookie-octets';
-import { isUnderPath, requestPath } from './internal/paths';
-import { checkSecrets } from './internal/secrets';
-import { CookieSettings, SetCookieWriter } from './internal/set-cookie';
-import { SessionSchema, type SessionValidationOptions } from './schema/session-schema';
-import type { ExpiryPolicy } from './session/expiry';
-import type { SessionData, SessionMeta } from './session/session-data';
+import { CookieBackend } from '../backends/cookie/signed';
+import { SessionBackend, isSessionBackend } from '../backends/backend';
+import { StatelessCookieBackend } from '../backends/cookie/stateless';
+import { SessionError } from '../errors';
+import { isCookieName } from '../http/cookie-octets';
+import { isUnderPath, requestPath } from '../http/paths';
+import { checkSecrets } from '../internal/secrets';
+import { CookieSettings, SetCookieWriter } from '../http/set-cookie';
+import { SessionSchema, type SessionValidationOptions } from '../schema/session-schema';
+import type { ExpiryPolicy } from '../session/expiry';
+import type { SessionData, SessionMeta } from '../session/session-data';
 
 /** Options of the session cookie. */
 export interface SessionCookieOptions {

@@ -1,6 +1,6 @@
 /** Where configured sessions live in a typedi container. */
 import { Container, ContainerInstance, Service } from 'typedi';
-import type { SessionConfig } from './options';
+import type { SessionConfig } from './resolve-options';
 
 /** A typedi container: the global `Container` or one from `Container.of(id)`. */
 export type SessionContainer = ContainerInstance | typeof Container;
