@@ -13,7 +13,8 @@ export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options/resolve-op
 export type { SessionOptions, SessionCookieOptions, SessionConfig, BackendOption } from './options/resolve-options';
 
 // The session
-export type { RegenerateOptions, Session, SessionCallback, SessionData, SessionFields, SessionMembers, SessionMeta, SessionMetadata } from './session/session-data';
+export type { RegenerateOptions, Session, SessionCallback, SessionFields, SessionMembers, SessionMeta } from './session/types';
+export type { SessionRecord, RecordMetadata, SessionData, SessionMetadata } from './record';
 export type { SessionTypeOptions, RequestSession } from './session/request-augmentation';
 export { responseStarted } from './http/response-hold';
 

@@ -3,7 +3,7 @@
  * methods, and pass the class (resolved from typedi) or an instance as the `backend` option.
  */
 import type { Request } from 'express';
-import type { SessionData, SessionMetadata } from '../session/session-data';
+import type { SessionRecord, RecordMetadata } from '../record';
 import { randomSessionId } from '../internal/session-id';
 
 /**
@@ -59,9 +59,9 @@ export interface SessionChanges {
  * @example
  * @Service()
  * class MapBackend extends SessionBackend {
- *   private readonly records = new Map<string, SessionData>();
+ *   private readonly records = new Map<string, SessionRecord>();
  *   async read(id: string) { return this.records.get(id); }
- *   async write(data: SessionData, id?: string) { id ??= this.generateId(); this.records.set(id, data); return id; }
+ *   async write(data: SessionRecord, id?: string) { id ??= this.generateId(); this.records.set(id, data); return id; }
  *   async remove(id: string) { this.records.delete(id); }
  *   async exists(id: string) { return this.records.has(id); }
  * }
@@ -74,13 +74,13 @@ export abstract class SessionBackend {
   readonly revocable: boolean = true;
 
   /** The record stored under `sessionId`; `undefined`, `null` or `{}` when there is none (or it expired). */
-  abstract read(sessionId: string, ctx?: BackendContext): Promise<SessionData | undefined | null>;
+  abstract read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined | null>;
 
   /**
    * Stores `data` and returns the id to put in the cookie. Without `sessionId`, creates a new session
    * (use {@link generateId}); with one, stores under it.
    */
-  abstract write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string>;
+  abstract write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string>;
 
   /** Deletes the record; succeeds when there is none. */
   abstract remove(sessionId: string, ctx?: BackendContext): Promise<void>;
@@ -93,7 +93,7 @@ export abstract class SessionBackend {
    * `metadata` as the record's `__session` key and set its time to live to `ctx.ttl` seconds; do
    * nothing if the record is gone. Without it, the middleware rewrites the whole record instead.
    */
-  touch?(sessionId: string, metadata: SessionMetadata, ctx: BackendContext): Promise<void>;
+  touch?(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void>;
 
   /** A new session id: at least 128 bits from the CSPRNG, cookie-safe. Override to change the format. */
   generateId(): string {

@@ -7,7 +7,7 @@
 import { SessionError } from '../errors';
 import { isCookieValue } from '../http/cookie-octets';
 import { isPlainObject } from '../serializers/json';
-import type { SessionData } from '../session/session-data';
+import type { SessionRecord } from '../record';
 import { BackendContext, SessionBackend, createUnderFreeId } from './backend';
 
 /** A Node-style callback, as express-session stores call them. */
@@ -19,7 +19,7 @@ export type ExpressSessionCallback = (error?: unknown, value?: unknown) => void;
  */
 export interface ExpressSessionStore {
   get(sessionId: string, callback: ExpressSessionCallback): unknown;
-  /** `session` is `object`, so that stores typed with @types/express-session's `SessionData` fit. */
+  /** `session` is `object`, so that stores typed with @types/express-session's `SessionRecord` fit. */
   set(sessionId: string, session: object, callback: ExpressSessionCallback): unknown;
   destroy(sessionId: string, callback: ExpressSessionCallback): unknown;
 }
@@ -60,19 +60,19 @@ export class ExpressSessionStoreBackend extends SessionBackend {
     }
   }
 
-  async read(sessionId: string): Promise<SessionData | undefined> {
+  async read(sessionId: string): Promise<SessionRecord | undefined> {
     // Never issued (ids are cookie values), and not every store survives one: PostgreSQL refuses a NUL byte.
     if (!isCookieValue(sessionId)) return undefined;
     const record = await this.callStore('get', sessionId);
     if (record === undefined || record === null) return undefined;
     // Not a plain object: handed on as it is, so the middleware treats it as invalid data rather than as no session.
-    if (!isPlainObject(record)) return record as SessionData;
-    const { [COOKIE_KEY]: _cookie, ...data } = record as SessionData;
+    if (!isPlainObject(record)) return record as SessionRecord;
+    const { [COOKIE_KEY]: _cookie, ...data } = record as SessionRecord;
     return data;
   }
 
   /** Stores `data` whole (its `__session` metadata included) with an express-session `cookie` for the store's TTL. */
-  async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
+  async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     if (Object.hasOwn(data, COOKIE_KEY)) {
       throw new SessionError('RESERVED_KEY', 'ExpressSessionStoreBackend cannot store a session key named "cookie": ' +
         'express-session stores keep the cookie there; rename the key');

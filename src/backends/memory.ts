@@ -9,7 +9,7 @@
 import { SessionError } from '../errors';
 import { stringifySession } from '../serializers/json';
 import { type FieldChanges, fieldChanges, recordFromFields } from '../serializers/record-fields';
-import { METADATA_KEY, type SessionData, type SessionMetadata } from '../session/session-data';
+import { METADATA_KEY, type SessionRecord, type RecordMetadata } from '../record';
 import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from './backend';
 
 /** Options of {@link InMemoryBackend}. */
@@ -58,7 +58,7 @@ export class InMemoryBackend extends SessionBackend {
     return this.entries.size;
   }
 
-  async read(sessionId: string, ctx?: BackendContext): Promise<SessionData | undefined> {
+  async read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
     const entry = this.live(sessionId, contextNow(ctx));
     return entry === undefined ? undefined : recordFromFields([...entry.fields].flat());
   }
@@ -68,7 +68,7 @@ export class InMemoryBackend extends SessionBackend {
    * removed ones. An update of a record that is gone (destroyed or expired meanwhile) writes nothing; a new record
    * (`ctx.isNew`) never replaces one that is stored.
    */
-  async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
+  async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     const now = contextNow(ctx);
     const expiresAt = now + (ctx?.ttl ?? DEFAULT_TTL);
     if (ctx?.isNew === true) {
@@ -95,7 +95,7 @@ export class InMemoryBackend extends SessionBackend {
   }
 
   /** Stores the new metadata and extends the record to `ctx.ttl`; nothing if the record is gone. */
-  override async touch(sessionId: string, metadata: SessionMetadata, ctx: BackendContext): Promise<void> {
+  override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     const now = contextNow(ctx);
     const entry = this.live(sessionId, now);
     if (entry === undefined) return;

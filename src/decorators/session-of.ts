@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { SessionError } from '../errors';
-import type { Session } from '../session/session-data';
+import type { Session } from '../session/types';
 
 /**
  * The request's session, loaded; a clear error when `SessionMiddleware` did not run for this route. Read untyped:

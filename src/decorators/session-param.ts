@@ -2,7 +2,7 @@
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { validate as validateValue, type ValidatorOptions } from 'class-validator';
 import { BadRequestError, createParamDecorator } from 'routing-controllers';
-import type { SessionFields } from '../session/session-data';
+import type { SessionFields } from '../session/types';
 import { loadedSession } from './session-of';
 // Types of Reflect.getMetadata only; the polyfill itself is the application's (routing-controllers needs it too).
 import type {} from 'reflect-metadata';

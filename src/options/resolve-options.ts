@@ -13,7 +13,8 @@ import { checkSecrets } from '../internal/secrets';
 import { CookieSettings, SetCookieWriter } from '../http/set-cookie';
 import { SessionSchema, type SessionValidationOptions } from '../schema/session-schema';
 import type { ExpiryPolicy } from '../session/expiry';
-import type { SessionData, SessionMeta } from '../session/session-data';
+import type { SessionMeta } from '../session/types';
+import type { SessionRecord } from '../record';
 
 /** Options of the session cookie. */
 export interface SessionCookieOptions {
@@ -105,7 +106,7 @@ export interface SessionOptions {
    * compared with `meta.createdAt`. Runs under `backendTimeout`; a throw counts as a failed read.
    * @default none
    */
-  isRevoked?: (meta: SessionMeta, data: Readonly<SessionData>, request: Request) => boolean | Promise<boolean>;
+  isRevoked?: (meta: SessionMeta, data: Readonly<SessionRecord>, request: Request) => boolean | Promise<boolean>;
   /** The session cookie's attributes. */
   cookie?: SessionCookieOptions;
   /** Also commit the changes of requests that end in a 5xx. @default false (4xx responses always commit) */

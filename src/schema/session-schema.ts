@@ -6,7 +6,7 @@ import { instanceToPlain, plainToInstance, type ClassConstructor, type ClassTran
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { SessionValidationError, type SessionValidationIssue } from '../errors';
 import { debug } from '../internal/debug';
-import type { SessionData } from '../session/session-data';
+import type { SessionRecord } from '../record';
 
 /** What happens to stored data that fails the schema. */
 export type InvalidSessionPolicy = 'reset' | 'reject';
@@ -50,8 +50,8 @@ export class SessionSchema {
   }
 
   /** An empty object of the schema's class: the target `req.session` stands for. */
-  createTarget(): SessionData {
-    return Object.create(this.type.prototype) as SessionData;
+  createTarget(): SessionRecord {
+    return Object.create(this.type.prototype) as SessionRecord;
   }
 
   /**
@@ -59,12 +59,12 @@ export class SessionSchema {
    * that make it invalid. Whatever class-transformer or class-validator throws on it, either way (an object key
    * named `constructor` makes class-transformer throw), is invalid data.
    */
-  async load(data: SessionData): Promise<{ instance: SessionData; plain: SessionData } | { issues: SessionValidationIssue[] }> {
+  async load(data: SessionRecord): Promise<{ instance: SessionRecord; plain: SessionRecord } | { issues: SessionValidationIssue[] }> {
     let issues: SessionValidationIssue[];
     try {
-      const instance = plainToInstance(this.type, data, this.transformer) as SessionData;
+      const instance = plainToInstance(this.type, data, this.transformer) as SessionRecord;
       const errors = await validate(instance, this.validator);
-      if (errors.length === 0) return { instance, plain: instanceToPlain(instance, this.transformer) as SessionData };
+      if (errors.length === 0) return { instance, plain: instanceToPlain(instance, this.transformer) as SessionRecord };
       issues = toIssues(errors);
     } catch {
       issues = [UNTRANSFORMABLE];
@@ -74,16 +74,16 @@ export class SessionSchema {
   }
 
   /** The plain JSON form of session data, as stored; `SessionValidationError` (500) when it cannot be made. */
-  toPlain(data: SessionData): SessionData {
+  toPlain(data: SessionRecord): SessionRecord {
     try {
-      return instanceToPlain(data, this.transformer) as SessionData;
+      return instanceToPlain(data, this.transformer) as SessionRecord;
     } catch {
       throw this.unsaved('cannot be turned into JSON through', [UNTRANSFORMABLE]);
     }
   }
 
   /** Throws `SessionValidationError` (500) when data about to be saved fails the schema. */
-  async checkBeforeSave(plain: SessionData): Promise<void> {
+  async checkBeforeSave(plain: SessionRecord): Promise<void> {
     let errors: ValidationError[];
     try {
       errors = await validate(plainToInstance(this.type, plain, this.transformer), this.validator);

@@ -5,7 +5,7 @@
  * (`Object.assign`, deep-merge helpers) would then replace a prototype. Those keys, and `constructor` objects that
  * carry a `prototype`, are removed here, at the only place where untrusted text becomes session data.
  */
-import type { SessionData } from '../session/session-data';
+import type { SessionRecord } from '../record';
 
 /** The text of `data` as stored; `undefined` values and functions are dropped, as by `JSON.stringify`. */
 export function stringifySession(data: object): string {
@@ -16,7 +16,7 @@ export function stringifySession(data: object): string {
  * The object encoded by `text`, or `undefined` when `text` is not JSON or not a plain object
  * (arrays, `null` and scalars are not session records).
  */
-export function parseSession(text: string): SessionData | undefined {
+export function parseSession(text: string): SessionRecord | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -34,7 +34,7 @@ export function parseSession(text: string): SessionData | undefined {
  * True for an object literal or a null-prototype object, of any realm (a `vm` context's too): not an array, a
  * Buffer, a typed array, a Map or another class's instance.
  */
-export function isPlainObject(value: unknown): value is SessionData {
+export function isPlainObject(value: unknown): value is SessionRecord {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;

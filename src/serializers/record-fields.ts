@@ -3,7 +3,7 @@
  * (InMemoryBackend, RedisBackend) keep records this way, so that requests changing different keys of one session
  * never overwrite each other; a key's value (however deeply nested) is written whole.
  */
-import type { SessionData } from '../session/session-data';
+import type { SessionRecord } from '../record';
 import { parseSession } from './json';
 
 /** Fields to set and fields to delete. */
@@ -17,7 +17,7 @@ export interface FieldChanges {
  * The fields for `keys` of `record` (all its keys when `keys` is absent), and those of `removed`. A key whose value
  * has no JSON form (`undefined`, a function) is deleted, as `JSON.stringify` would drop it from the whole record.
  */
-export function fieldChanges(record: SessionData, keys: readonly string[] = Object.keys(record), removed: readonly string[] = []): FieldChanges {
+export function fieldChanges(record: SessionRecord, keys: readonly string[] = Object.keys(record), removed: readonly string[] = []): FieldChanges {
   const set: string[] = [];
   const deleted = [...removed];
   for (const key of keys) {
@@ -32,7 +32,7 @@ export function fieldChanges(record: SessionData, keys: readonly string[] = Obje
  * The record whose fields are `fields` (field, JSON text, field, JSON text, ...), each text valid JSON; parsed once,
  * prototype keys stripped.
  */
-export function recordFromFields(fields: readonly string[]): SessionData | undefined {
+export function recordFromFields(fields: readonly string[]): SessionRecord | undefined {
   let text = '';
   for (let i = 0; i < fields.length; i += 2) text += `${i === 0 ? '{' : ','}${JSON.stringify(fields[i])}:${fields[i + 1]}`;
   return parseSession(text === '' ? '{}' : `${text}}`);
@@ -42,7 +42,7 @@ export function recordFromFields(fields: readonly string[]): SessionData | undef
  * The record held in a flat HGETALL-style reply, or `undefined` when there is none or it is not ours: a field or
  * value that is not a string, or a value that is not JSON, means foreign or corrupt bytes, and that is no session.
  */
-export function recordFromReply(reply: unknown): SessionData | undefined {
+export function recordFromReply(reply: unknown): SessionRecord | undefined {
   if (!Array.isArray(reply) || reply.length === 0 || reply.length % 2 !== 0) return undefined;
   for (let i = 0; i < reply.length; i += 2) {
     const field: unknown = reply[i];

@@ -5,7 +5,7 @@
  * The record's stored `expires` and the limits of the current configuration both apply when a session is read, so
  * shortening a timeout takes effect for sessions that already exist.
  */
-import type { SessionMetadata } from './session-data';
+import type { RecordMetadata } from '../record';
 
 /** The part of the configuration that decides expiry. */
 export interface ExpiryPolicy {
@@ -21,12 +21,12 @@ export interface ExpiryPolicy {
 }
 
 /** The metadata of a session that begins at `now`. */
-export function newMetadata(policy: ExpiryPolicy, now: number): SessionMetadata {
+export function newMetadata(policy: ExpiryPolicy, now: number): RecordMetadata {
   return { created: now, accessed: now, expires: expiresAt(policy, now, now) };
 }
 
 /** Whether a session with `metadata` is still alive at `now`. */
-export function isAlive(policy: ExpiryPolicy, metadata: SessionMetadata, now: number): boolean {
+export function isAlive(policy: ExpiryPolicy, metadata: RecordMetadata, now: number): boolean {
   return now < metadata.expires && now < expiresAt(policy, metadata.created, metadata.accessed);
 }
 
@@ -35,7 +35,7 @@ export function isAlive(policy: ExpiryPolicy, metadata: SessionMetadata, now: nu
  * or an idle timeout) and either the record is written anyway or `touchAfter` seconds have passed: a burst of
  * read-only requests costs one refresh, not one write each.
  */
-export function refreshMetadata(policy: ExpiryPolicy, metadata: SessionMetadata, now: number, writing: boolean): SessionMetadata {
+export function refreshMetadata(policy: ExpiryPolicy, metadata: RecordMetadata, now: number, writing: boolean): RecordMetadata {
   const refreshes = policy.rolling || policy.idleTimeout > 0;
   const accessed = refreshes && (writing || now - metadata.accessed >= policy.touchAfter) ? now : metadata.accessed;
   if (accessed === metadata.accessed && !writing) return metadata;
@@ -47,7 +47,7 @@ export function refreshMetadata(policy: ExpiryPolicy, metadata: SessionMetadata,
 }
 
 /** `metadata` with its end brought forward to what the current configuration allows: the end the server enforces. */
-export function enforcedMetadata(policy: ExpiryPolicy, metadata: SessionMetadata): SessionMetadata {
+export function enforcedMetadata(policy: ExpiryPolicy, metadata: RecordMetadata): RecordMetadata {
   const limit = expiresAt(policy, metadata.created, metadata.accessed);
   return limit < metadata.expires ? { ...metadata, expires: limit } : metadata;
 }

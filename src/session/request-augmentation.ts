@@ -6,7 +6,7 @@
  * one property there clash (TS2717), and under `skipLibCheck` whichever file the compiler reads first silently wins.
  * A property of the sub-interface overrides the inherited one instead, whatever else is installed.
  */
-import type { Session } from './session-data';
+import type { Session } from './types';
 
 /**
  * Switches for how `req.session` is typed; augment to change them. With `@types/express-session` installed and

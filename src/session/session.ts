@@ -22,18 +22,8 @@ import { randomSessionId } from '../internal/session-id';
 import type { SessionConfig } from '../options/resolve-options';
 import { isNestedTooDeep, isPlainObject, MAX_DEPTH, parseSession, stringifySession } from '../serializers/json';
 import { enforcedMetadata, isAlive, newMetadata, refreshMetadata, type ExpiryPolicy } from './expiry';
-import {
-  MEMBER_NAMES,
-  METADATA_KEY,
-  RESERVED_KEYS,
-  type RegenerateOptions,
-  type Session,
-  type SessionCallback,
-  type SessionData,
-  type SessionMembers,
-  type SessionMeta,
-  type SessionMetadata,
-} from './session-data';
+import { MEMBER_NAMES, RESERVED_KEYS, type RegenerateOptions, type Session, type SessionCallback, type SessionMembers, type SessionMeta } from './types';
+import { METADATA_KEY, type SessionRecord, type RecordMetadata } from '../record';
 
 const EMPTY = '{}';
 /** How `SessionState.of()` finds the state behind a session proxy: one property on the request, not two. */
@@ -45,10 +35,10 @@ const MEMBERS: ReadonlySet<string> = new Set(MEMBER_NAMES);
 type Members = Pick<SessionMembers, 'load' | 'regenerate' | 'destroy' | 'save' | 'reload' | 'touch'>;
 
 /** The session state of one request, and the Proxy handler behind `req.session`. */
-export class SessionState implements ProxyHandler<SessionData> {
+export class SessionState implements ProxyHandler<SessionRecord> {
   /** `req.session`. */
   readonly session: Session;
-  private readonly data: SessionData;
+  private readonly data: SessionRecord;
   /** Created when the session loads: a request that never loads it allocates nothing more. */
   private ctx!: BackendContext;
   private loaded = false;
@@ -61,7 +51,7 @@ export class SessionState implements ProxyHandler<SessionData> {
   private stored = false;
   /** The data's JSON as loaded (or last committed): the baseline for change tracking. */
   private baseline = EMPTY;
-  private metadata!: SessionMetadata;
+  private metadata!: RecordMetadata;
   /** The record the request's cookie pointed to is gone (destroyed, regenerated, expired): clear that cookie. */
   private cookieEnded = false;
   /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
@@ -95,41 +85,41 @@ export class SessionState implements ProxyHandler<SessionData> {
     return typeof session === 'object' && session !== null ? ((session as Record<symbol, unknown>)[STATE] as SessionState | undefined) : undefined;
   }
 
-  get(target: SessionData, key: string | symbol): unknown {
+  get(target: SessionRecord, key: string | symbol): unknown {
     if (typeof key === 'symbol') return key === STATE ? this : Reflect.get(target, key);
     if (MEMBERS.has(key)) return this.member(key);
     if (!this.loaded) throw new SessionNotLoaded(key);
     return target[key];
   }
 
-  set(target: SessionData, key: string | symbol, value: unknown): boolean {
+  set(target: SessionRecord, key: string | symbol, value: unknown): boolean {
     this.assertWritable(key);
     target[key as string] = value;
     return true;
   }
 
-  deleteProperty(target: SessionData, key: string | symbol): boolean {
+  deleteProperty(target: SessionRecord, key: string | symbol): boolean {
     this.assertWritable(key);
     return delete target[key as string];
   }
 
-  defineProperty(target: SessionData, key: string | symbol, descriptor: PropertyDescriptor): boolean {
+  defineProperty(target: SessionRecord, key: string | symbol, descriptor: PropertyDescriptor): boolean {
     this.assertWritable(key);
     return Reflect.defineProperty(target, key, descriptor);
   }
 
-  has(target: SessionData, key: string | symbol): boolean {
+  has(target: SessionRecord, key: string | symbol): boolean {
     if (typeof key === 'string' && MEMBERS.has(key)) return true;
     if (typeof key === 'string' && !this.loaded) throw new SessionNotLoaded(key);
     return Reflect.has(target, key);
   }
 
-  ownKeys(target: SessionData): ArrayLike<string | symbol> {
+  ownKeys(target: SessionRecord): ArrayLike<string | symbol> {
     if (!this.loaded) throw new SessionNotLoaded();
     return Reflect.ownKeys(target);
   }
 
-  getOwnPropertyDescriptor(target: SessionData, key: string | symbol): PropertyDescriptor | undefined {
+  getOwnPropertyDescriptor(target: SessionRecord, key: string | symbol): PropertyDescriptor | undefined {
     if (typeof key === 'string' && !this.loaded) throw new SessionNotLoaded(key);
     return Reflect.getOwnPropertyDescriptor(target, key);
   }
@@ -331,7 +321,7 @@ export class SessionState implements ProxyHandler<SessionData> {
    * The data as an instance of the schema, with its plain form; `undefined` when it is not an object or fails the
    * schema under the 'reset' policy (the default, and the only one without a schema).
    */
-  private async validate(data: SessionData | undefined): Promise<{ data: SessionData; plain?: SessionData } | undefined> {
+  private async validate(data: SessionRecord | undefined): Promise<{ data: SessionRecord; plain?: SessionRecord } | undefined> {
     const schema = this.config.schema;
     if (schema === undefined) return data === undefined ? undefined : { data };
     const result = data === undefined ? { issues: [] } : await schema.load(data);
@@ -398,9 +388,9 @@ export class SessionState implements ProxyHandler<SessionData> {
   }
 
   /** Writes the record: whole when new, otherwise with the keys that changed, for backends that merge. */
-  private async write(text: string, metadata: SessionMetadata): Promise<string> {
+  private async write(text: string, metadata: RecordMetadata): Promise<string> {
     const config = this.config;
-    const record = parseSession(text) as SessionData;
+    const record = parseSession(text) as SessionRecord;
     if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
     const ctx = this.ctx;
     ctx.isNew = !this.stored;
@@ -414,7 +404,7 @@ export class SessionState implements ProxyHandler<SessionData> {
   }
 
   /** Extends the record's life without rewriting its data. */
-  private async touchStored(metadata: SessionMetadata): Promise<string> {
+  private async touchStored(metadata: RecordMetadata): Promise<string> {
     const id = this.sessionId!;
     await this.call('touch', () => this.config.backend.touch!(id, metadata, this.ctx));
     return id;
@@ -518,7 +508,7 @@ function loadedTooLate(): SessionError {
   );
 }
 
-function readMetadata(value: unknown): SessionMetadata | undefined {
+function readMetadata(value: unknown): RecordMetadata | undefined {
   if (!isPlainObject(value)) return undefined;
   const { created, expires } = value;
   // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
@@ -528,7 +518,7 @@ function readMetadata(value: unknown): SessionMetadata | undefined {
 }
 
 /** The public view of `metadata`, with the end the current configuration enforces. */
-function toMeta(policy: ExpiryPolicy, stored: SessionMetadata, now: number, degraded: boolean): SessionMeta {
+function toMeta(policy: ExpiryPolicy, stored: RecordMetadata, now: number, degraded: boolean): SessionMeta {
   const metadata = enforcedMetadata(policy, stored);
   return Object.freeze({
     createdAt: metadata.created,
@@ -540,7 +530,7 @@ function toMeta(policy: ExpiryPolicy, stored: SessionMetadata, now: number, degr
 }
 
 /** The top-level keys whose JSON differs between `before` and `after`, and the metadata key when it changed. */
-function changesBetween(before: SessionData, after: SessionData, metadataChanged: boolean): SessionChanges {
+function changesBetween(before: SessionRecord, after: SessionRecord, metadataChanged: boolean): SessionChanges {
   const changed = Object.keys(after).filter(key => key !== METADATA_KEY && JSON.stringify(after[key]) !== JSON.stringify(before[key]));
   if (metadataChanged) changed.push(METADATA_KEY);
   return { changed, removed: Object.keys(before).filter(key => !Object.hasOwn(after, key)) };
@@ -570,7 +560,7 @@ function invalidRecord(reason: string): string {
   return 'null';
 }
 
-function withoutMetadata(record: SessionData): SessionData {
+function withoutMetadata(record: SessionRecord): SessionRecord {
   if (!(METADATA_KEY in record)) return record;
   const { [METADATA_KEY]: _metadata, ...data } = record;
   return data;

@@ -9,7 +9,7 @@ import { debug } from '../../internal/debug';
 import { type OpenedValue, RecentValues } from './opened-values';
 import { isFresh } from './freshness';
 import { parseSession, stringifySession } from '../../serializers/json';
-import type { SessionData } from '../../session/session-data';
+import type { SessionRecord } from '../../record';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
 
 /** A backend whose "session id" is the data itself, protected by a key; nothing is kept on the server. */
@@ -30,7 +30,7 @@ export abstract class StatelessCookieBackend extends SessionBackend {
   /** What `value` carries, if it is exactly this backend's format and opens under one of its keys. */
   protected abstract unseal(value: string): OpenedValue | undefined;
 
-  async read(value: string, ctx?: BackendContext): Promise<SessionData | undefined> {
+  async read(value: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
     const opened = this.open(value, ctx);
     if (opened === undefined) return undefined;
     // Opened by an older key: have the middleware make it again with the newest.
@@ -38,7 +38,7 @@ export abstract class StatelessCookieBackend extends SessionBackend {
     return opened.data;
   }
 
-  async write(data: SessionData, _sessionId?: string, ctx?: BackendContext): Promise<string> {
+  async write(data: SessionRecord, _sessionId?: string, ctx?: BackendContext): Promise<string> {
     const text = stringifySession(data);
     const timestamp = contextNow(ctx);
     const value = this.seal(text, timestamp);
@@ -53,7 +53,7 @@ export abstract class StatelessCookieBackend extends SessionBackend {
     return this.open(value, ctx) !== undefined;
   }
 
-  private open(value: string, ctx: BackendContext | undefined): { data: SessionData; keyIndex: number } | undefined {
+  private open(value: string, ctx: BackendContext | undefined): { data: SessionRecord; keyIndex: number } | undefined {
     if (typeof value !== 'string') return undefined;
     if (value.length > MAX_COOKIE_BYTES) return rejected('is too long');
     let opened = this.recent.get(value);

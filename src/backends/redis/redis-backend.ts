@@ -8,8 +8,8 @@
  * logout stays a logout. See the README's Backends section for the exact semantics.
  */
 import { SessionError } from '../../errors';
-import type { SessionData, SessionMetadata } from '../../session/session-data';
-import { METADATA_KEY } from '../../session/session-data';
+import type { SessionRecord, RecordMetadata } from '../../record';
+import { METADATA_KEY } from '../../record';
 import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from '../backend';
 import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
@@ -56,7 +56,7 @@ export interface UserSessionInfo {
   /** An opaque, stable name of the session (a hash of its id, never the id); compare with {@link RedisBackend.handleOf}. */
   handle: string;
   /** The session's metadata (unix seconds), when the record has it. */
-  metadata: SessionMetadata | undefined;
+  metadata: RecordMetadata | undefined;
   /** Milliseconds until Redis drops the session. */
   expiresInMs: number;
 }
@@ -114,7 +114,7 @@ export class RedisBackend extends SessionBackend {
     this.userBatch = Math.max(1, Math.min(USER_BATCH, Math.floor(maxPending / 4)));
   }
 
-  async read(sessionId: string): Promise<SessionData | undefined> {
+  async read(sessionId: string): Promise<SessionRecord | undefined> {
     return recordFromReply(await this.redis.script(READ, this.keys.session(sessionId), []));
   }
 
@@ -124,7 +124,7 @@ export class RedisBackend extends SessionBackend {
    * stored, under another id if need be. A direct call replaces whatever is stored. A TTL of 0 or less deletes the
    * session instead.
    */
-  async write(data: SessionData, sessionId?: string, ctx?: BackendContext): Promise<string> {
+  async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     const ttl = ctx?.ttl ?? ttlFromMetadata(data, contextNow(ctx));
     const isNew = ctx?.isNew === true;
     if (!(ttl >= 1)) {
@@ -165,7 +165,7 @@ export class RedisBackend extends SessionBackend {
   }
 
   /** Stores `metadata` and sets the TTL to `ctx.ttl`, if the session still exists; data stays as it is. */
-  override async touch(sessionId: string, metadata: SessionMetadata, ctx: BackendContext): Promise<void> {
+  override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
     const reply = await this.redis.script(TOUCH, this.keys.session(sessionId), [JSON.stringify(metadata), String(Math.ceil(ctx.ttl)), this.userKey]);
     if (Array.isArray(reply)) await this.reindex(sessionId, ctx.ttl, reply[1], reply[1]);
@@ -249,8 +249,8 @@ function invalid(option: string, expected: string): SessionError {
 }
 
 /** The TTL for a direct write: what the record's own metadata leaves, else the default lifetime. */
-function ttlFromMetadata(data: SessionData, now: number): number {
-  const metadata = data[METADATA_KEY] as Partial<SessionMetadata> | undefined;
+function ttlFromMetadata(data: SessionRecord, now: number): number {
+  const metadata = data[METADATA_KEY] as Partial<RecordMetadata> | undefined;
   const expires = metadata?.expires;
   return typeof expires === 'number' && Number.isFinite(expires) ? expires - now : DEFAULT_TTL;
 }
@@ -288,10 +288,10 @@ async function inBatches<T, R>(items: readonly T[], size: number, task: (item: T
   return results;
 }
 
-function parseMetadata(text: unknown): SessionMetadata | undefined {
+function parseMetadata(text: unknown): RecordMetadata | undefined {
   if (typeof text !== 'string' || text === '') return undefined;
   try {
-    const value = JSON.parse(text) as Partial<SessionMetadata> | null;
+    const value = JSON.parse(text) as Partial<RecordMetadata> | null;
     if (value === null || typeof value !== 'object') return undefined;
     const { created, accessed, expires } = value;
     if (typeof created !== 'number' || typeof expires !== 'number') return undefined;

@@ -1,7 +1,5 @@
-/** The shapes of session data, for backends and for handlers. */
-
-/** A session record as backends store it: a JSON-serialisable object. */
-export type SessionData = Record<string, unknown>;
+/** The session as handlers see it: `req.session`'s members, its lifecycle view and the fields users declare. */
+import { METADATA_KEY } from '../record';
 
 /**
  * Declares the fields your sessions hold, so that `req.session.userId` is typed. Augment it once:
@@ -74,20 +72,8 @@ export interface SessionMeta {
 export const MEMBER_NAMES = ['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'save', 'reload', 'touch', 'meta', 'then'] as const;
 
 /** Names that data keys cannot take: the members, the metadata key, and keys JavaScript gives meaning to. */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set([...MEMBER_NAMES, '__proto__', '__session']);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([...MEMBER_NAMES, '__proto__', METADATA_KEY]);
 
-/** Where a record keeps the library's metadata; user data can neither read nor write it. */
-export const METADATA_KEY = '__session';
-
-/** What a record keeps under {@link METADATA_KEY}, in unix seconds. */
-export interface SessionMetadata {
-  /** When the session began (a new session, or the last `regenerate()` without `keepCreatedAt`). */
-  created: number;
-  /** When the session was last refreshed by activity (rolling sessions and idle timeouts); `created` otherwise. */
-  accessed: number;
-  /** When the session ends on the server, whatever the cookie says. */
-  expires: number;
-}
 
 /**
  * `req.session`: your data as plain properties, plus the {@link SessionMembers}. With `T` declaring keys (a schema

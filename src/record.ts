@@ -1,0 +1,26 @@
+/**
+ * The stored record: the one vocabulary the session core and the backends share. A record is what a backend keeps
+ * for a session, the user's data plus the library's metadata under {@link METADATA_KEY}; it is not the typed view
+ * handlers get (`Session`, `SessionFields`), and it is not express-session's `SessionData`.
+ */
+
+/** A session record as backends store it: a JSON-serialisable plain object. */
+export type SessionRecord = Record<string, unknown>;
+
+/** Where a record keeps the library's metadata; user data can neither read nor write it. */
+export const METADATA_KEY = '__session';
+
+/** What a record keeps under {@link METADATA_KEY}, in unix seconds. */
+export interface RecordMetadata {
+  /** When the session began (a new session, or the last `regenerate()` without `keepCreatedAt`). */
+  created: number;
+  /** When the session was last refreshed by activity (rolling sessions and idle timeouts); `created` otherwise. */
+  accessed: number;
+  /** When the session ends on the server, whatever the cookie says. */
+  expires: number;
+}
+
+/** @deprecated Since 0.3: renamed {@link SessionRecord} (express-session uses this name for the data users augment). */
+export type SessionData = SessionRecord;
+/** @deprecated Since 0.3: renamed {@link RecordMetadata} (too close to `SessionMeta`, the public view). */
+export type SessionMetadata = RecordMetadata;
