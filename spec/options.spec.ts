@@ -29,7 +29,7 @@ class UnregisteredBackend extends SessionBackend {
     return this.required;
   }
   async remove(): Promise<void> {}
-  async exists(): Promise<boolean> {
+  override async exists(): Promise<boolean> {
     return false;
   }
 }

@@ -51,7 +51,7 @@ export class SessionError extends Error {
  *
  * Fix: `await req.session.load()` first, use `@SessionParam()` / `@CurrentSession()`, or set `autoload`.
  */
-export class SessionNotLoaded extends SessionError {
+export class SessionNotLoadedError extends SessionError {
   constructor(key?: string) {
     super(
       'NOT_LOADED',
@@ -59,8 +59,15 @@ export class SessionNotLoaded extends SessionError {
         'call `await req.session.load()` first, inject it with @SessionParam() or @CurrentSession(), ' +
         'or enable the `autoload` option.',
     );
+    // The name clients and logs saw before the rename; it follows the class when the alias goes.
+    this.name = 'SessionNotLoaded';
   }
 }
+
+/** @deprecated Since 0.3: renamed {@link SessionNotLoadedError}; `instanceof` works with either. */
+export const SessionNotLoaded = SessionNotLoadedError;
+/** @deprecated Since 0.3: renamed {@link SessionNotLoadedError}. */
+export type SessionNotLoaded = SessionNotLoadedError;
 
 /** One property that failed the session schema; never carries the value. */
 export interface SessionValidationIssue {

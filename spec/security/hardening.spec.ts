@@ -41,7 +41,7 @@ class LooseBackend extends SessionBackend {
     return undefined as never;
   }
 
-  exists(sessionId: string): Promise<boolean> {
+  override exists(sessionId: string): Promise<boolean> {
     return this.records.has(sessionId) as never;
   }
 }

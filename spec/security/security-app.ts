@@ -40,7 +40,7 @@ export class RecordingBackend extends SessionBackend {
     return this.inner.remove(sessionId, ctx);
   }
 
-  exists(sessionId: string, ctx?: BackendContext) {
+  override exists(sessionId: string, ctx?: BackendContext) {
     return this.inner.exists(sessionId, ctx);
   }
 }

@@ -57,7 +57,7 @@ export class FaultyBackend extends SessionBackend {
     return this.inner.remove(sessionId, ctx);
   }
 
-  async exists(sessionId: string, ctx?: BackendContext) {
+  override async exists(sessionId: string, ctx?: BackendContext) {
     await this.enter({ operation: 'exists', sessionId });
     return this.inner.exists(sessionId, ctx);
   }

@@ -25,7 +25,7 @@ export class MapBackend extends SessionBackend {
     this.records.delete(sessionId);
   }
 
-  async exists(sessionId: string): Promise<boolean> {
+  override async exists(sessionId: string): Promise<boolean> {
     return this.records.has(sessionId);
   }
 }

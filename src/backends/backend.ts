@@ -1,15 +1,12 @@
 /**
- * The contract every session store implements. Subclass {@link SessionBackend}, implement the four abstract
- * methods, and pass the class (resolved from typedi) or an instance as the `backend` option.
+ * The contract every session store implements. Subclass {@link SessionBackend}, implement `read`, `write` and
+ * `remove`, and pass the class (resolved from typedi) or an instance as the `backend` option.
  */
 import type { Request } from 'express';
 import type { SessionRecord, RecordMetadata } from '../record';
 import { randomSessionId } from '../internal/session-id';
 
-/**
- * What the middleware tells a backend about the call; optional, so that a backend written against the four
- * methods alone keeps working. Times are in seconds.
- */
+/** What the middleware tells a backend about the call. Times are in seconds. */
 export interface BackendContext {
   /** The current time (unix seconds) by the configured clock: use it, not `Date.now()`, so tests can move time. */
   now: number;
@@ -19,11 +16,6 @@ export interface BackendContext {
   ttl: number;
   /** The request being served. */
   request?: Request;
-  /**
-   * Set by `read` when the record must be written back even though its data did not change,
-   * e.g. a cookie verified with an older key that should be re-signed with the newest.
-   */
-  rewrite?: boolean;
   /**
    * On `write`: `true` when a new record is created (a new session, or the new id of `regenerate()`). It must never
    * overwrite a record that exists: when the id is taken, create under another from `generateId()` and return that
@@ -50,11 +42,20 @@ export interface SessionChanges {
 }
 
 /**
- * A session store.
+ * A session store. The whole contract, as the middleware uses it:
  *
- * Required: {@link read}, {@link write}, {@link remove}, {@link exists}. Recommended: honour `ctx.ttl`, and
- * `ctx.isNew` / `ctx.changes` when records are stored per key (see {@link BackendContext}). Optional:
- * {@link touch}, {@link generateId}.
+ * | method | receives | returns | must guarantee |
+ * |---|---|---|---|
+ * | `read` | an id from a cookie (any 1 to 4096 cookie-octets: never trust it) | the record, or `undefined`/`null`/`{}` | an expired record is never returned; a record to write back unchanged (re-sealed with a newer key) is returned through {@link markForRewrite} |
+ * | `write` | the record (metadata under `__session`), the id or none, `ctx` | the id to put in the cookie | TTL `ctx.ttl`; `ctx.isNew`: create only if absent; `ctx.changes`: write only those keys, nothing if the record is gone |
+ * | `remove` | an id | nothing | succeeds when there is no record |
+ * | `touch?` | an id, the new metadata, `ctx` | nothing | metadata and TTL only; nothing if the record is gone |
+ * | `generateId` | | a new id | at least 128 bits from the CSPRNG, cookie-safe |
+ * | `exists` | an id | whether a record is stored | not called by the middleware; by default, a `read` |
+ *
+ * Errors a method throws (or a call past `backendTimeout`) fail the request with `SessionBackendError` (503).
+ * `ctx` is optional everywhere, so a backend written against the first three methods alone keeps working. A backend
+ * may offer more for apps (`RedisBackend.listUserSessions()`): the middleware calls only these.
  *
  * @example
  * @Service()
@@ -63,7 +64,6 @@ export interface SessionChanges {
  *   async read(id: string) { return this.records.get(id); }
  *   async write(data: SessionRecord, id?: string) { id ??= this.generateId(); this.records.set(id, data); return id; }
  *   async remove(id: string) { this.records.delete(id); }
- *   async exists(id: string) { return this.records.has(id); }
  * }
  */
 export abstract class SessionBackend {
@@ -78,15 +78,12 @@ export abstract class SessionBackend {
 
   /**
    * Stores `data` and returns the id to put in the cookie. Without `sessionId`, creates a new session
-   * (use {@link generateId}); with one, stores under it.
+   * (use {@link generateId}); with one, stores under it. See {@link BackendContext} for `isNew` and `changes`.
    */
   abstract write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string>;
 
   /** Deletes the record; succeeds when there is none. */
   abstract remove(sessionId: string, ctx?: BackendContext): Promise<void>;
-
-  /** Whether a record exists under `sessionId`. */
-  abstract exists(sessionId: string, ctx?: BackendContext): Promise<boolean>;
 
   /**
    * Optional: extends a record's life without rewriting its data, for rolling sessions and idle timeouts. Store
@@ -95,10 +92,39 @@ export abstract class SessionBackend {
    */
   touch?(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void>;
 
+  /**
+   * Whether a record is stored under `sessionId`. The middleware never calls it; it is here for apps and tests. By
+   * default it reads the record: override it where the store can tell more cheaply.
+   */
+  async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
+    const record = await this.read(sessionId, ctx);
+    return record != null && Object.keys(record).length > 0;
+  }
+
   /** A new session id: at least 128 bits from the CSPRNG, cookie-safe. Override to change the format. */
   generateId(): string {
     return randomSessionId();
   }
+}
+
+/** The mark of {@link markForRewrite}: registered, so that a backend built on another copy of the library marks alike. */
+const REWRITE = Symbol.for('routing-controllers-sessions.rewrite');
+
+/**
+ * Marks a record that `read()` returns as one to write back even if the request changes nothing: say, a value
+ * opened with an older key, to be sealed again with the newest. Returns `record`; the mark is not part of its data.
+ *
+ * @example
+ * async read(id: string) { const { record, keyIndex } = this.open(id); return keyIndex > 0 ? markForRewrite(record) : record; }
+ */
+export function markForRewrite<T extends SessionRecord>(record: T): T {
+  Object.defineProperty(record, REWRITE, { value: true, configurable: true });
+  return record;
+}
+
+/** Whether `record` carries the mark of {@link markForRewrite}. */
+export function isMarkedForRewrite(record: unknown): boolean {
+  return typeof record === 'object' && record !== null && (record as Record<symbol, unknown>)[REWRITE] === true;
 }
 
 /** How many taken ids `generateId()` may give in a row before creating a session fails. */
@@ -114,7 +140,7 @@ export async function createUnderFreeId(
   first: string | undefined,
   create: (id: string) => boolean | Promise<boolean>,
 ): Promise<string> {
-  // A structural backend (the four methods, not a subclass) may have no generateId().
+  // A structural backend (the methods, not a subclass) may have no generateId().
   const generate = typeof backend.generateId === 'function' ? () => backend.generateId() : randomSessionId;
   let id = first ?? generate();
   for (let attempt = 1; !(await create(id)); attempt++) {
@@ -124,7 +150,7 @@ export async function createUnderFreeId(
   return id;
 }
 
-/** True for a {@link SessionBackend} instance or an object with the same four methods. */
+/** True for a {@link SessionBackend} instance or an object with its required methods. */
 export function isSessionBackend(value: unknown): value is SessionBackend {
   if (value instanceof SessionBackend) return true;
   const candidate = value as Partial<Record<keyof SessionBackend, unknown>> | null;
@@ -133,8 +159,7 @@ export function isSessionBackend(value: unknown): value is SessionBackend {
     candidate !== null &&
     typeof candidate.read === 'function' &&
     typeof candidate.write === 'function' &&
-    typeof candidate.remove === 'function' &&
-    typeof candidate.exists === 'function'
+    typeof candidate.remove === 'function'
   );
 }
 

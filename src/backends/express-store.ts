@@ -99,7 +99,7 @@ export class ExpressSessionStoreBackend extends SessionBackend {
     if (isCookieValue(sessionId)) await this.callStore('destroy', sessionId);
   }
 
-  async exists(sessionId: string): Promise<boolean> {
+  override async exists(sessionId: string): Promise<boolean> {
     const data = await this.read(sessionId);
     // `{}` is no session either (express-session itself stores a bare `{ cookie }` for an empty one), nor is what is
     // not a plain object: a new session may be created over them.

@@ -107,7 +107,7 @@ export class InMemoryBackend extends SessionBackend {
     this.entries.delete(sessionId);
   }
 
-  async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
+  override async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
     return this.live(sessionId, contextNow(ctx)) !== undefined;
   }
 

@@ -7,6 +7,13 @@ import type { Request } from 'express';
 
 let warned = false;
 
+/** The Secure attribute of the session cookie on `request` for the `cookie.secure` setting; warns where it fails. */
+export function secureAttribute(request: Request, secure: boolean | 'auto'): boolean {
+  if (secure === 'auto') return request.secure;
+  if (secure) warnIfInsecureTransport(request);
+  return secure;
+}
+
 /** Warns once per process when {@link isPlainHttpFromAfar} holds; never names a value or an id. */
 export function warnIfInsecureTransport(request: Request): void {
   if (warned || !isPlainHttpFromAfar(request)) return;

@@ -1,7 +1,7 @@
 /** Writes the session's Set-Cookie header values (RFC 6265 §4.1). */
 
-/** The cookie attributes, checked and defaulted (see `SessionCookieOptions`). */
-export interface CookieSettings {
+/** The cookie attributes, checked and defaulted: the resolved form of `SessionCookieOptions`. */
+export interface ResolvedCookieOptions {
   readonly name: string;
   readonly path: string;
   readonly domain: string | undefined;
@@ -23,7 +23,7 @@ export class SetCookieWriter {
   private expiresAt = 0;
   private expires = EPOCH;
 
-  constructor(private readonly cookie: CookieSettings) {
+  constructor(private readonly cookie: ResolvedCookieOptions) {
     let fixed = `; Path=${cookie.path}`;
     if (cookie.domain !== undefined) fixed += `; Domain=${cookie.domain}`;
     if (cookie.httpOnly) fixed += '; HttpOnly';

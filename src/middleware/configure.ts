@@ -1,5 +1,6 @@
 /** `configureSessions()`: the one call that sets sessions up. */
-import type { SessionConfig, SessionOptions } from '../options/resolve-options';
+import type { SessionOptions } from '../options/session-options';
+import type { SessionConfig } from '../session/config';
 import type { SessionContainer } from '../options/registry';
 import { SessionMiddleware } from './session-middleware';
 

@@ -1,7 +1,7 @@
 /** `sessionMiddleware()`: the same sessions for express apps without routing-controllers. */
 import type { RequestHandler } from 'express';
 import { Container } from 'typedi';
-import type { SessionOptions } from '../options/resolve-options';
+import type { SessionOptions } from '../options/session-options';
 import type { SessionContainer } from '../options/registry';
 import { resolveConfig } from './resolve-config';
 import { startSession } from './start-session';

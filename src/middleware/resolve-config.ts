@@ -1,6 +1,8 @@
 /** The start-up step both forms of the middleware share. */
 import { installResponseHold } from '../http/response-hold';
-import { resolveSessionOptions, type SessionConfig, type SessionOptions } from '../options/resolve-options';
+import { resolveSessionOptions } from '../options/resolve-options';
+import type { SessionOptions } from '../options/session-options';
+import type { SessionConfig } from '../session/config';
 import { containerInstance, type SessionContainer } from '../options/registry';
 
 /**

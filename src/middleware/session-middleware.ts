@@ -5,8 +5,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressMiddlewareInterface } from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import type { SessionConfig, SessionOptions } from '../options/resolve-options';
-import { SessionSettings, containerInstance, type SessionContainer } from '../options/registry';
+import type { SessionOptions } from '../options/session-options';
+import type { SessionConfig } from '../session/config';
+import { SessionRegistry, containerInstance, type SessionContainer } from '../options/registry';
 import { resolveConfig } from './resolve-config';
 import { answerError, notConfigured, startSession } from './start-session';
 
@@ -32,11 +33,11 @@ import { answerError, notConfigured, startSession } from './start-session';
  */
 @Service()
 export class SessionMiddleware implements ExpressMiddlewareInterface {
-  private readonly settings: SessionSettings;
+  private readonly registry: SessionRegistry;
 
-  /** typedi injects the container's settings; without typedi, the global container's are used. */
-  constructor(settings?: SessionSettings) {
-    this.settings = settings ?? Container.get(SessionSettings);
+  /** typedi injects the container's registry; without typedi, the global container's is used. */
+  constructor(settings?: SessionRegistry) {
+    this.registry = settings ?? Container.get(SessionRegistry);
   }
 
   /**
@@ -50,13 +51,13 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
    */
   static configure(options: SessionOptions, container: SessionContainer = Container): SessionConfig {
     const config = resolveConfig(options, container);
-    containerInstance(container).get(SessionSettings).set(this, config);
+    containerInstance(container).get(SessionRegistry).set(this, config);
     return config;
   }
 
   /** Not async: express 5 would also handle a returned promise, and `next` must run once. */
   use(req: Request, res: Response, next: NextFunction): void {
-    const config = this.settings.get(this.constructor);
+    const config = this.registry.get(this.constructor);
     if (config === undefined) return answerError(undefined, req, res, notConfigured(this.constructor.name));
     startSession(config, req, res, next, this.constructor);
   }

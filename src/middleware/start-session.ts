@@ -5,8 +5,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { SessionError } from '../errors';
 import { sendErrorResponse } from '../http/error-response';
-import type { SessionConfig } from '../options/resolve-options';
-import { SessionState } from '../session/session';
+import type { SessionConfig } from '../session/config';
+import { sessionStateOf } from '../session/proxy';
+import { SessionState } from '../session/state';
 
 /**
  * `owner` names the middleware in errors: its class, or `sessionMiddleware()`. Its `name` is read only then: a class's
@@ -17,7 +18,7 @@ export function startSession(config: SessionConfig, req: Request, res: Response,
   const carrier = req as { session?: unknown };
   const current = carrier.session;
   if (current !== undefined) {
-    const existing = SessionState.of(current);
+    const existing = sessionStateOf(current);
     // Applied twice to one request (globally and on a controller): the first one acts.
     if (existing?.config === config) return next();
     return answerError(config, req, res, existing === undefined ? foreignSession(owner.name) : conflict(owner.name));

@@ -1,6 +1,6 @@
 /** Where configured sessions live in a typedi container. */
 import { Container, ContainerInstance, Service } from 'typedi';
-import type { SessionConfig } from './resolve-options';
+import type { SessionConfig } from '../session/config';
 
 /** A typedi container: the global `Container` or one from `Container.of(id)`. */
 export type SessionContainer = ContainerInstance | typeof Container;
@@ -10,7 +10,7 @@ export type SessionContainer = ContainerInstance | typeof Container;
  * not a configuration, so a later configuration reaches instances that already exist.
  */
 @Service()
-export class SessionSettings {
+export class SessionRegistry {
   private readonly configs = new Map<Function, SessionConfig>();
 
   /** The configuration of `middleware`, or of the nearest configured class it extends. */
@@ -33,3 +33,8 @@ export class SessionSettings {
 export function containerInstance(container: SessionContainer): ContainerInstance {
   return container === Container ? Container.of() : (container as ContainerInstance);
 }
+
+/** @deprecated Since 0.3: renamed {@link SessionRegistry}; `Container.get()` gives the same instance for either. */
+export const SessionSettings = SessionRegistry;
+/** @deprecated Since 0.3: renamed {@link SessionRegistry}. */
+export type SessionSettings = SessionRegistry;

@@ -6,6 +6,7 @@
  * shortening a timeout takes effect for sessions that already exist.
  */
 import type { RecordMetadata } from '../record';
+import type { SessionMeta } from './types';
 
 /** The part of the configuration that decides expiry. */
 export interface ExpiryPolicy {
@@ -46,10 +47,17 @@ export function refreshMetadata(policy: ExpiryPolicy, metadata: RecordMetadata, 
   return accessed === metadata.accessed && expires === metadata.expires ? metadata : { created: metadata.created, accessed, expires };
 }
 
-/** `metadata` with its end brought forward to what the current configuration allows: the end the server enforces. */
-export function enforcedMetadata(policy: ExpiryPolicy, metadata: RecordMetadata): RecordMetadata {
-  const limit = expiresAt(policy, metadata.created, metadata.accessed);
-  return limit < metadata.expires ? { ...metadata, expires: limit } : metadata;
+/** `req.session.meta`: the public view of `stored`, with the end the current configuration enforces. */
+export function publicMeta(policy: ExpiryPolicy, stored: RecordMetadata, now: number, degraded: boolean): SessionMeta {
+  // A configuration shortened since the record was written brings its end forward.
+  const expires = Math.min(stored.expires, expiresAt(policy, stored.created, stored.accessed));
+  return Object.freeze({
+    createdAt: stored.created,
+    lastAccessedAt: stored.accessed,
+    expiresAt: expires,
+    remainingSeconds: Math.max(0, expires - now),
+    degraded,
+  });
 }
 
 function expiresAt(policy: ExpiryPolicy, created: number, accessed: number): number {

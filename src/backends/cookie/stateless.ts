@@ -10,7 +10,7 @@ import { type OpenedValue, RecentValues } from './opened-values';
 import { isFresh } from './freshness';
 import { parseSession, stringifySession } from '../../serializers/json';
 import type { SessionRecord } from '../../record';
-import { BackendContext, SessionBackend, contextNow } from '../backend';
+import { BackendContext, SessionBackend, contextNow, markForRewrite } from '../backend';
 
 /** A backend whose "session id" is the data itself, protected by a key; nothing is kept on the server. */
 export abstract class StatelessCookieBackend extends SessionBackend {
@@ -34,8 +34,7 @@ export abstract class StatelessCookieBackend extends SessionBackend {
     const opened = this.open(value, ctx);
     if (opened === undefined) return undefined;
     // Opened by an older key: have the middleware make it again with the newest.
-    if (opened.keyIndex > 0 && ctx) ctx.rewrite = true;
-    return opened.data;
+    return opened.keyIndex > 0 ? markForRewrite(opened.data) : opened.data;
   }
 
   async write(data: SessionRecord, _sessionId?: string, ctx?: BackendContext): Promise<string> {
@@ -49,7 +48,7 @@ export abstract class StatelessCookieBackend extends SessionBackend {
   /** Nothing to remove: the data lives in the client's cookie. */
   async remove(): Promise<void> {}
 
-  async exists(value: string, ctx?: BackendContext): Promise<boolean> {
+  override async exists(value: string, ctx?: BackendContext): Promise<boolean> {
     return this.open(value, ctx) !== undefined;
   }
 

@@ -158,7 +158,7 @@ export class RedisBackend extends SessionBackend {
     await this.reindex(sessionId, 0, user, null);
   }
 
-  async exists(sessionId: string): Promise<boolean> {
+  override async exists(sessionId: string): Promise<boolean> {
     const key = this.keys.session(sessionId);
     // A key holding anything but a hash is not a session (see read()).
     return (await this.redis.command(key, ['TYPE', key])) === 'hash';

@@ -1,0 +1,70 @@
+/**
+ * What a stored record yields for one request: its data, unless it expired on the server, fails the schema or was
+ * revoked. The session state adopts the result; this file decides it.
+ */
+import type { Request } from 'express';
+import { SessionValidationError } from '../errors';
+import { debug } from '../internal/debug';
+import type { RecordMetadata, SessionRecord } from '../record';
+import { parseSession, stringifySession } from '../serializers/json';
+import type { SessionConfig } from './config';
+import { isAlive, publicMeta } from './expiry';
+import { EMPTY, type StoredRecord } from './stored-record';
+import { RESERVED_KEYS } from './types';
+
+/** Data to adopt, with its baseline text and metadata; `dropped`: the schema dropped stored keys. */
+export interface LoadedData {
+  readonly data: SessionRecord;
+  readonly baseline: string;
+  readonly metadata: RecordMetadata;
+  readonly dropped: boolean;
+}
+
+/**
+ * Reads the record under `id`: its data to adopt; `'ended'` when the record exists but must go (expired, invalid
+ * under the 'reset' policy, revoked); `undefined` when there is none.
+ *
+ * @throws SessionValidationError (400) for data that fails the schema under the 'reject' policy.
+ */
+export async function loadData(config: SessionConfig, record: StoredRecord, id: string, now: number, request: Request): Promise<LoadedData | 'ended' | undefined> {
+  const read = await record.read(id);
+  if (read.text === EMPTY) return undefined;
+  // A record without metadata counts as created now.
+  const metadata = read.metadata ?? record.metadata;
+  if (!isAlive(config, metadata, now)) {
+    debug('session ended on the server: expired');
+    return 'ended';
+  }
+  const stored = parseSession(read.text);
+  const valid = await validate(config, stored);
+  if (valid === undefined) return 'ended';
+  const { data, plain } = valid;
+  if (config.isRevoked !== undefined) {
+    const revoked = await record.call('read', () => config.isRevoked!(publicMeta(config, metadata, now, false), data, request));
+    if (revoked) {
+      debug('session ended on the server: revoked');
+      return 'ended';
+    }
+  }
+  // A foreign record may use member names.
+  for (const key of RESERVED_KEYS) {
+    delete data[key];
+    if (plain !== undefined) delete plain[key];
+  }
+  // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
+  const dropped = config.schema !== undefined && stored !== undefined && Object.keys(stored).some(key => !Object.hasOwn(data, key));
+  return { data, baseline: plain === undefined ? read.text : stringifySession(plain), metadata, dropped };
+}
+
+/**
+ * The data as an instance of the schema, with its plain form; `undefined` when it is not an object or fails the
+ * schema under the 'reset' policy (the default, and the only one without a schema).
+ */
+async function validate(config: SessionConfig, data: SessionRecord | undefined): Promise<{ data: SessionRecord; plain?: SessionRecord } | undefined> {
+  const schema = config.schema;
+  if (schema === undefined) return data === undefined ? undefined : { data };
+  const result = data === undefined ? { issues: [] } : await schema.load(data);
+  if ('instance' in result) return { data: result.instance, plain: result.plain };
+  if (schema.onInvalid === 'reset') return undefined;
+  throw new SessionValidationError(400, `The stored session fails ${schema.type.name}; see \`errors\``, result.issues);
+}

@@ -1,0 +1,301 @@
+/**
+ * The session of one request: its load, its members (`regenerate()`, `destroy()`, `save()`...) and its commit, which
+ * runs when the response starts and decides what is written, refreshed or removed, and which cookie goes out.
+ *
+ * Nothing happens per request until `load()`: a route that never loads the session pays for the proxy and this
+ * object, and no I/O. Change tracking compares JSON text: the data's JSON when loaded against its JSON when the
+ * response starts, so in-place changes of nested objects count and an assignment of an equal value does not.
+ */
+import type { Request, Response } from 'express';
+import type { SessionBackend } from '../backends/backend';
+import { type BackendOperation, SessionBackendError, SessionError } from '../errors';
+import { readCookie } from '../http/cookie-header';
+import { secureAttribute } from '../http/insecure-transport';
+import { isUnderPath, requestPath } from '../http/paths';
+import { holdResponse, responseStarted } from '../http/response-hold';
+import { randomSessionId } from '../internal/session-id';
+import type { SessionRecord } from '../record';
+import { stringifySession } from '../serializers/json';
+import type { SessionConfig } from './config';
+import { newMetadata, publicMeta, refreshMetadata } from './expiry';
+import { loadData } from './load';
+import { SessionProxy } from './proxy';
+import { EMPTY, StoredRecord } from './stored-record';
+import type { RegenerateOptions, Session, SessionMeta } from './types';
+
+export class SessionState {
+  /** `req.session`. */
+  readonly session: Session;
+  private readonly data: SessionRecord;
+  /** Created when the session loads: a request that never loads it allocates nothing more. */
+  private record!: StoredRecord;
+  private loaded = false;
+  private loading: Promise<void> | undefined;
+  /** The cookie value the request carried, if well-formed; read when the session loads. */
+  private requestCookie: string | undefined;
+  /** The record the request's cookie pointed to is gone (destroyed, regenerated, expired): clear that cookie. */
+  private cookieEnded = false;
+  /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
+  private regenerated = false;
+  /** The read failed and `onBackendFailure: 'degrade'` gave an anonymous session instead: nothing can be saved. */
+  private degraded = false;
+  /** `touch()` was called: this request refreshes a rolling or idle-timed session even within `touchAfter`. */
+  private touched = false;
+  /** The Set-Cookie value this request sends: decided by `save()`, and again by the commit. */
+  private outgoingCookie: string | undefined;
+  /**
+   * The last of the member calls (`regenerate()`, `save()`...), which run one after another: the commit waits for it,
+   * awaited by the handler or not. A call that fails fails every later one, and the commit.
+   */
+  private queue: Promise<void> | undefined;
+
+  constructor(
+    readonly config: SessionConfig,
+    private readonly request: Request,
+    private readonly response: Response,
+  ) {
+    this.data = config.schema?.createTarget() ?? {};
+    this.session = new Proxy(this.data, new SessionProxy(this)) as Session;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  get id(): string | undefined {
+    return this.loaded ? this.record.id : undefined;
+  }
+
+  /** The lifecycle as it will be after this request, were it committed now; `undefined` until loaded. */
+  meta(): SessionMeta | undefined {
+    if (!this.loaded) return undefined;
+    const { config, record } = this;
+    const now = config.now();
+    const writing = record.exists && this.serialize() !== record.baseline;
+    return publicMeta(config, refreshMetadata(config, record.metadata, now, writing || this.touched), now, this.degraded);
+  }
+
+  // ---- Members ----
+
+  /**
+   * Reads the session once; concurrent calls share the read. A failed read can be retried. The response is held
+   * from here on, so one that starts while the backend is read still waits for the commit.
+   */
+  load(): Promise<void> {
+    if (this.loaded) return Promise.resolve();
+    if (this.loading === undefined) {
+      if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
+      holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
+      this.record ??= new StoredRecord(this.config, this.request);
+      this.loading = this.read().finally(() => (this.loading = undefined));
+    }
+    return this.loading;
+  }
+
+  /**
+   * New id, data kept, old record removed now; the session counts as begun now (absolute timeout, `isRevoked`),
+   * unless `keepCreatedAt`: then the id rotates and the creation time, with its absolute deadline, stays.
+   */
+  regenerate(options?: RegenerateOptions | null): Promise<void> {
+    return this.enqueue(async () => {
+      await this.load();
+      this.assertSavable('write');
+      const { config, record } = this;
+      const previous = record.metadata;
+      await this.removeStored();
+      record.id = newSessionId(config.backend);
+      const now = record.stampTime();
+      record.metadata = options?.keepCreatedAt === true ? refreshMetadata(config, previous, now, true) : newMetadata(config, now);
+      this.regenerated = true;
+    });
+  }
+
+  destroy(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.load();
+      this.assertSavable('remove');
+      this.clearData();
+      await this.removeStored();
+      this.record.metadata = newMetadata(this.config, this.record.stampTime());
+    });
+  }
+
+  /**
+   * Writes the session now, rather than when the response starts; the cookie still goes out with the response, and
+   * the commit writes only what changed since. Nothing to do for a session that was never loaded. After the response
+   * started, it rejects (`SAVED_TOO_LATE`): the commit has already decided what is saved.
+   */
+  save(): Promise<void> {
+    if (!this.loaded && this.loading === undefined) return Promise.resolve();
+    if (responseStarted(this.response)) return refused(changedTooLate('save'));
+    // Called before the response started, it runs before the commit, which waits for it.
+    return this.enqueue(async () => {
+      await this.load();
+      await this.persist();
+    });
+  }
+
+  /** Drops this request's unsaved changes and reads the session again from the backend. */
+  reload(): Promise<void> {
+    if (responseStarted(this.response)) return refused(loadedTooLate());
+    return this.enqueue(async () => {
+      await this.load();
+      const record = this.record;
+      const id = record.exists ? record.id : undefined;
+      this.clearData();
+      record.forget();
+      const now = record.stampTime();
+      record.metadata = newMetadata(this.config, now);
+      if (id !== undefined) await this.adoptRecord(id, now);
+    });
+  }
+
+  /** Counts this request as activity even within `touchAfter`: a rolling or idle-timed session is refreshed. */
+  touch(): Promise<void> {
+    if (responseStarted(this.response)) return refused(changedTooLate('touch'));
+    return this.enqueue(async () => {
+      await this.load();
+      this.touched = true;
+    });
+  }
+
+  /** Runs `operation` after the member calls before it. */
+  private enqueue(operation: () => Promise<void>): Promise<void> {
+    // The first call starts at once, so that its load() holds a response the handler starts right after it.
+    const running = this.queue === undefined ? operation() : this.queue.then(operation);
+    this.queue = running;
+    // Not awaited by the handler, a failure still fails the commit (503) rather than the process.
+    running.catch(ignore);
+    return running;
+  }
+
+  private clearData(): void {
+    for (const key of Object.keys(this.data)) delete this.data[key];
+  }
+
+  // ---- Load ----
+
+  private async read(): Promise<void> {
+    const record = this.record;
+    const now = record.stampTime();
+    const cookie = readCookie(this.request.headers.cookie, this.config.cookie.name);
+    this.requestCookie = cookie;
+    record.metadata = newMetadata(this.config, now);
+    try {
+      if (cookie !== undefined) await this.adoptRecord(cookie, now);
+    } catch (error) {
+      if (!(this.config.degrade && error instanceof SessionBackendError)) throw error;
+      // The user's record may be fine: keep the cookie, hand out an anonymous session that cannot be saved.
+      this.degraded = true;
+      record.forget();
+    }
+    this.loaded = true;
+  }
+
+  /** Reads the record `id` names and takes its data; removes a record that must end. */
+  private async adoptRecord(id: string, now: number): Promise<void> {
+    const loaded = await loadData(this.config, this.record, id, now, this.request);
+    // Expired on the server whatever the cookie said, invalid or revoked: delete it, never extend it.
+    if (loaded === 'ended') return this.removeStored();
+    if (loaded === undefined) return;
+    Object.assign(this.data, loaded.data);
+    this.record.adopt(loaded.baseline, loaded.metadata, loaded.dropped);
+  }
+
+  /** The data's JSON text, as stored (through the schema's class-transformer options when there is one). */
+  private serialize(): string {
+    const schema = this.config.schema;
+    return stringifySession(schema === undefined ? this.data : schema.toPlain(this.data));
+  }
+
+  // ---- Commit: runs when the response starts; returns the Set-Cookie value, if any ----
+
+  private async commit(status: number): Promise<string | undefined> {
+    // A load or a member call the handler did not await still decides what is saved.
+    if (this.loading !== undefined) await this.loading.catch(ignore);
+    if (this.queue !== undefined) await this.queue;
+    if (!this.loaded) return undefined;
+    // What an explicit save() wrote stays saved, and its cookie goes out.
+    if (status < 500 || this.config.commitOnServerError) await this.persist();
+    return this.outgoingCookie;
+  }
+
+  /** Writes, refreshes or removes the record as the data require, and decides the cookie that goes out. */
+  private async persist(): Promise<void> {
+    const { config, record } = this;
+    // The browser would not keep a cookie for a path it would never send it to.
+    if (!isUnderPath(requestPath(this.request), config.cookie.path)) return;
+    // Serialised now, synchronously: later changes (after a stream's first byte) are not part of this commit.
+    const text = this.serialize();
+    const now = record.stampTime();
+    if (text === EMPTY) return this.endStored(false);
+    this.assertSavable('write');
+    const writing = record.isChangedBy(text);
+    const metadata = refreshMetadata(config, record.metadata, now, writing || this.touched);
+    if (!writing && metadata === record.metadata) return;
+    const ttl = metadata.expires - now;
+    // At or past expiry: delete, never write with a TTL <= 0.
+    if (ttl < 1) return this.endStored(true);
+
+    const expiryMoved = config.lifetime > 0 && metadata.expires !== record.metadata.expires;
+    const id = await record.store(text, metadata, ttl, writing);
+    this.touched = false;
+    if (id !== this.requestCookie || this.regenerated || expiryMoved) {
+      this.outgoingCookie = config.setCookie.session(id, this.secure(), now, config.lifetime > 0 ? ttl : undefined);
+    }
+  }
+
+  /**
+   * Removes the record if there is one. The request's cookie is cleared when its record is gone, or `always` (a
+   * session at its end).
+   */
+  private async endStored(always: boolean): Promise<void> {
+    if (this.record.exists) await this.removeStored();
+    const clear = (always || this.cookieEnded) && this.requestCookie !== undefined;
+    this.outgoingCookie = clear ? this.config.setCookie.clear(this.secure()) : undefined;
+  }
+
+  private async removeStored(): Promise<void> {
+    await this.record.remove();
+    this.outgoingCookie = undefined; // what an earlier save() decided names a record that is gone
+    if (this.requestCookie !== undefined) this.cookieEnded = true;
+  }
+
+  /** A degraded session cannot be saved: changing it must not end in a success the store never saw. */
+  private assertSavable(operation: BackendOperation): void {
+    if (this.degraded) {
+      throw new SessionBackendError(operation, { cause: new Error('the session could not be read, so it cannot be changed') });
+    }
+  }
+
+  private secure(): boolean {
+    return secureAttribute(this.request, this.config.cookie.secure);
+  }
+}
+
+function ignore(): void {}
+
+function changedTooLate(member: 'save' | 'touch'): SessionError {
+  return new SessionError(
+    'SAVED_TOO_LATE',
+    `${member}() was called after the response started, when the session had already been committed: call it before responding`,
+  );
+}
+
+function loadedTooLate(): SessionError {
+  return new SessionError(
+    'LOADED_TOO_LATE',
+    'The session was loaded after the response started, so its changes could not be saved: load it before responding',
+  );
+}
+
+/** A rejected call that does not crash the process when its caller does not wait for it. */
+function refused(error: SessionError): Promise<void> {
+  const rejected = Promise.reject(error);
+  rejected.catch(ignore);
+  return rejected;
+}
+
+function newSessionId(backend: SessionBackend): string {
+  return typeof backend.generateId === 'function' ? backend.generateId() : randomSessionId();
+}

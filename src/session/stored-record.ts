@@ -1,0 +1,200 @@
+/**
+ * The backend's record behind one request's session, as the request knows it: its id, whether it exists, the data's
+ * JSON as last read or written (the baseline of change tracking) and its metadata. Every backend call of a session
+ * goes through here; nothing here knows of cookies, requests or responses beyond the id's format.
+ */
+import type { Request } from 'express';
+import { type BackendContext, type SessionChanges, isMarkedForRewrite } from '../backends/backend';
+import { type BackendOperation, SessionBackendError, SessionError } from '../errors';
+import { MAX_COOKIE_BYTES, isCookieValue } from '../http/cookie-octets';
+import { debug } from '../internal/debug';
+import { METADATA_KEY, type RecordMetadata, type SessionRecord } from '../record';
+import { MAX_DEPTH, isNestedTooDeep, isPlainObject, parseSession, stringifySession } from '../serializers/json';
+import { callBackend } from './backend-call';
+import type { SessionConfig } from './config';
+
+/** The JSON text of no data. */
+export const EMPTY = '{}';
+
+/** What {@link StoredRecord.read} found. */
+export interface ReadRecord {
+  /** The data's JSON text: {@link EMPTY} for no record, `'null'` for a record that is not plain data. */
+  readonly text: string;
+  /** The metadata the record carries, if it carries valid metadata. */
+  readonly metadata: RecordMetadata | undefined;
+}
+
+export class StoredRecord {
+  /** The id in use: the backend's record, or a regenerated id not yet written. */
+  id: string | undefined;
+  /** A record exists under `id`. */
+  exists = false;
+  /** The data's JSON as read or last written. */
+  baseline = EMPTY;
+  /** Set when the session loads, before any other use. */
+  metadata!: RecordMetadata;
+  /** The next write replaces the record whole, changed or not: the backend marked it, or the schema dropped keys. */
+  private rewrite = false;
+  private readonly ctx: BackendContext;
+
+  constructor(
+    private readonly config: SessionConfig,
+    request: Request,
+  ) {
+    const lifetime = config.serverLifetime;
+    this.ctx = { now: 0, lifetime, ttl: lifetime, request };
+  }
+
+  /** Reads the configured clock into the context backends get, and returns it (unix seconds). */
+  stampTime(): number {
+    return (this.ctx.now = this.config.now());
+  }
+
+  /** Reads the record under `id`, taking that id when there is one. */
+  async read(id: string): Promise<ReadRecord> {
+    const record = await this.call('read', () => this.config.backend.read(id, this.ctx));
+    const text = recordText(record);
+    if (text !== EMPTY) {
+      this.id = id;
+      this.exists = true;
+      this.rewrite = isMarkedForRewrite(record);
+    }
+    return { text, metadata: isPlainObject(record) ? readMetadata(record[METADATA_KEY]) : undefined };
+  }
+
+  /** Takes the data the request adopted as the baseline; `rewrite` when the next write must replace the record. */
+  adopt(baseline: string, metadata: RecordMetadata, rewrite: boolean): void {
+    this.baseline = baseline;
+    this.metadata = metadata;
+    if (rewrite) this.rewrite = true;
+  }
+
+  /** Whether storing `text` means writing the record, rather than at most refreshing it. */
+  isChangedBy(text: string): boolean {
+    return !this.exists || this.rewrite || text !== this.baseline;
+  }
+
+  /**
+   * Stores the data `text` with `metadata` for `ttl` seconds: written when `write` (or when the backend cannot
+   * touch), otherwise only touched. Returns the id the backend keeps it under.
+   */
+  async store(text: string, metadata: RecordMetadata, ttl: number, write: boolean): Promise<string> {
+    this.ctx.ttl = ttl;
+    const id = write || this.config.backend.touch === undefined ? await this.write(text, metadata) : await this.touch(metadata);
+    this.id = id;
+    this.exists = true;
+    this.baseline = text;
+    this.metadata = metadata;
+    this.rewrite = false;
+    return id;
+  }
+
+  /** Removes the record, if there is one, and forgets it. */
+  async remove(): Promise<void> {
+    if (this.exists && this.id !== undefined) {
+      const id = this.id;
+      await this.call('remove', () => this.config.backend.remove(id, this.ctx));
+    }
+    this.forget();
+  }
+
+  /** Forgets the record without telling the backend: the request then holds a session that is not stored. */
+  forget(): void {
+    this.id = undefined;
+    this.exists = false;
+    this.baseline = EMPTY;
+    this.rewrite = false;
+  }
+
+  /** Runs a backend call of this session under `backendTimeout`. */
+  call<T>(operation: BackendOperation, run: () => T | Promise<T>): Promise<T> {
+    return callBackend(operation, this.config.backendTimeout, run);
+  }
+
+  /** Writes the record: whole when new or to be rewritten, otherwise with the keys that changed, for backends that merge. */
+  private async write(text: string, metadata: RecordMetadata): Promise<string> {
+    const config = this.config;
+    const record = parseSession(text) as SessionRecord;
+    if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
+    const ctx = this.ctx;
+    ctx.isNew = !this.exists;
+    const whole = !this.exists || this.rewrite;
+    ctx.changes = whole ? undefined : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata);
+    record[METADATA_KEY] = metadata;
+    const id = await this.call('write', () => config.backend.write(record, this.id, ctx));
+    checkReturnedId(config.cookie.name, id);
+    return id;
+  }
+
+  /** Extends the record's life without rewriting its data. */
+  private async touch(metadata: RecordMetadata): Promise<string> {
+    const id = this.id!;
+    await this.call('touch', () => this.config.backend.touch!(id, metadata, this.ctx));
+    return id;
+  }
+}
+
+/** The id a backend's `write()` returned goes into the cookie: it must be a cookie value that browsers keep. */
+function checkReturnedId(cookieName: string, id: unknown): asserts id is string {
+  const size = typeof id === 'string' ? cookieName.length + 1 + id.length : 0;
+  if (size > MAX_COOKIE_BYTES) {
+    throw new SessionError(
+      'COOKIE_TOO_LARGE',
+      `The session cookie would be ${size} bytes, but browsers keep at most ${MAX_COOKIE_BYTES}: ` +
+        'store less in the session, or use a server-side backend such as InMemoryBackend',
+    );
+  }
+  if (typeof id !== 'string' || !isCookieValue(id)) {
+    throw new SessionError(
+      'INVALID_SESSION_ID',
+      'The backend returned a session id that cannot be a cookie value: expected 1 to 4096 RFC 6265 cookie-octets ' +
+        '(letters, digits and most punctuation; no spaces, commas, semicolons, quotes or backslashes)',
+    );
+  }
+}
+
+/** The top-level keys whose JSON differs between `before` and `after`, and the metadata key when it changed. */
+function changesBetween(before: SessionRecord, after: SessionRecord, metadataChanged: boolean): SessionChanges {
+  const changed = Object.keys(after).filter(key => key !== METADATA_KEY && JSON.stringify(after[key]) !== JSON.stringify(before[key]));
+  if (metadataChanged) changed.push(METADATA_KEY);
+  return { changed, removed: Object.keys(before).filter(key => !Object.hasOwn(after, key)) };
+}
+
+/**
+ * The JSON text of a record's data: {@link EMPTY} for no record, `'null'` (invalid data) for what is not a plain
+ * object (an array, a scalar, a Buffer, a class instance) or is nested too deep to serialise.
+ */
+function recordText(record: unknown): string {
+  if (record == null) return EMPTY;
+  if (!isPlainObject(record)) return invalidRecord('not a plain object');
+  let text: string;
+  try {
+    text = stringifySession(withoutMetadata(record));
+  } catch (error) {
+    // Deeper than the stack, or larger than a string can be: foreign data.
+    if (error instanceof RangeError && /call stack|string length/.test(error.message)) return invalidRecord('too deep or too large');
+    // A getter or toJSON that throws, a BigInt, a cycle: the backend handed over something broken.
+    throw new SessionBackendError('read', { cause: error });
+  }
+  return isNestedTooDeep(text) ? invalidRecord(`nested deeper than ${MAX_DEPTH} levels`) : text;
+}
+
+function invalidRecord(reason: string): string {
+  debug('session ended on the server: the stored record is %s', reason);
+  return 'null';
+}
+
+function withoutMetadata(record: SessionRecord): SessionRecord {
+  if (!(METADATA_KEY in record)) return record;
+  const { [METADATA_KEY]: _metadata, ...data } = record;
+  return data;
+}
+
+function readMetadata(value: unknown): RecordMetadata | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const { created, expires } = value;
+  // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
+  const accessed = value.accessed ?? created;
+  if (!Number.isInteger(created) || !Number.isInteger(accessed) || !Number.isInteger(expires)) return undefined;
+  return { created: created as number, accessed: accessed as number, expires: expires as number };
+}
