@@ -20,6 +20,15 @@ export interface RecordMetadata {
   expires: number;
 }
 
+/** The metadata in `value` (a record's {@link METADATA_KEY}), or `undefined` when it is not valid metadata. */
+export function readRecordMetadata(value: unknown): RecordMetadata | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { created, accessed = created, expires } = value as Partial<Record<keyof RecordMetadata, unknown>>;
+  // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
+  if (!Number.isInteger(created) || !Number.isInteger(accessed) || !Number.isInteger(expires)) return undefined;
+  return { created: created as number, accessed: accessed as number, expires: expires as number };
+}
+
 /** @deprecated Since 0.3: renamed {@link SessionRecord} (express-session uses this name for the data users augment). */
 export type SessionData = SessionRecord;
 /** @deprecated Since 0.3: renamed {@link RecordMetadata} (too close to `SessionMeta`, the public view). */

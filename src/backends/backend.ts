@@ -140,14 +140,18 @@ export async function createUnderFreeId(
   first: string | undefined,
   create: (id: string) => boolean | Promise<boolean>,
 ): Promise<string> {
-  // A structural backend (the methods, not a subclass) may have no generateId().
-  const generate = typeof backend.generateId === 'function' ? () => backend.generateId() : randomSessionId;
+  const generate = () => newSessionId(backend);
   let id = first ?? generate();
   for (let attempt = 1; !(await create(id)); attempt++) {
     if (attempt >= CREATE_ATTEMPTS) throw new Error(`generateId() gave ${CREATE_ATTEMPTS} ids in a row that are already stored`);
     id = generate();
   }
   return id;
+}
+
+/** A new id from `backend`; a structural backend (the methods, not a subclass) may have no `generateId()`. */
+export function newSessionId(backend: SessionBackend): string {
+  return typeof backend.generateId === 'function' ? backend.generateId() : randomSessionId();
 }
 
 /** True for a {@link SessionBackend} instance or an object with its required methods. */

@@ -20,9 +20,13 @@
  * response were measured at about 5 µs of CPU per method per request; this costs one property lookup.
  * They are installed when sessions are configured, before any request: middlewares such as compression keep their
  * own reference to `res.write` / `res.end`, and one taken before the wrappers existed would bypass the hold.
+ *
+ * One machine (held, replaying, released, failed) in one file, a little over 250 lines: its states and the wrappers
+ * that consult them read best side by side.
  */
-import { ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { ServerResponse } from 'node:http';
 import { errorResponse } from './error-response';
+import { addCookieToWriteHead, preventCaching, toList } from './outgoing-cookie';
 
 /** Runs when the response starts; returns the Set-Cookie value to add, if any. */
 export type CommitFunction = (statusCode: number) => Promise<string | undefined>;
@@ -206,7 +210,7 @@ class ResponseHold {
       if (!addCookieToWriteHead(this.queue, cookie)) {
         native.setHeader.call(res, 'Set-Cookie', [...toList(res.getHeader('set-cookie')), cookie]);
       }
-      preventCaching(res);
+      preventCaching(res, (name, value) => native.setHeader.call(res, name, value));
     }
     for (const { method, args } of this.queue.splice(0)) native[method].apply(res, args);
     this.replaying = false;
@@ -259,51 +263,6 @@ function secondTurn(hold: ResponseHold): void {
 
 function turnsDone(hold: ResponseHold): void {
   hold.markTurnsDone();
-}
-
-/**
- * `writeHead(status, headers)` replaces a Set-Cookie header set earlier with `setHeader`, so the session cookie goes
- * into its headers argument when the queued response starts with one that sets cookies. Returns false otherwise.
- */
-function addCookieToWriteHead(queue: Array<{ method: WireMethod; args: unknown[] }>, cookie: string): boolean {
-  const first = queue[0];
-  if (first?.method !== 'writeHead') return false;
-  const index = typeof first.args[1] === 'string' ? 2 : 1;
-  const headers = first.args[index];
-  if (Array.isArray(headers)) {
-    // A flat [name, value, ...] list: the session cookie joins the last Set-Cookie pair.
-    const copy = [...headers];
-    for (let i = copy.length - 2; i >= 0; i -= 2) {
-      if (String(copy[i]).toLowerCase() === 'set-cookie') {
-        copy[i + 1] = [...toList(copy[i + 1]), cookie];
-        first.args[index] = copy;
-        return true;
-      }
-    }
-    return false;
-  }
-  if (typeof headers !== 'object' || headers === null) return false;
-  const key = Object.keys(headers).find(name => name.toLowerCase() === 'set-cookie');
-  if (key === undefined) return false;
-  const copy: OutgoingHttpHeaders = { ...(headers as OutgoingHttpHeaders) };
-  copy[key] = [...toList(copy[key]), cookie];
-  first.args[index] = copy;
-  return true;
-}
-
-/**
- * A response that sets the session cookie must not be stored by a shared cache and handed to someone else
- * (RFC 9111 §3, OWASP): `Cache-Control: no-store` unless the app chose its own policy, and `Vary: Cookie`.
- */
-function preventCaching(res: ServerResponse): void {
-  if (!res.hasHeader('cache-control')) native.setHeader.call(res, 'Cache-Control', 'no-store');
-  const vary = toList(res.getHeader('vary')).join(', ');
-  if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) native.setHeader.call(res, 'Vary', vary ? `${vary}, Cookie` : 'Cookie');
-}
-
-function toList(value: unknown): string[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value.map(String) : [String(value)];
 }
 
 function byteLength(chunk: unknown): number {

@@ -40,7 +40,7 @@ export async function loadData(config: SessionConfig, record: StoredRecord, id: 
   if (valid === undefined) return 'ended';
   const { data, plain } = valid;
   if (config.isRevoked !== undefined) {
-    const revoked = await record.call('read', () => config.isRevoked!(publicMeta(config, metadata, now, false), data, request));
+    const revoked = await record.callBackend('read', () => config.isRevoked!(publicMeta(config, metadata, now, false), data, request));
     if (revoked) {
       debug('session ended on the server: revoked');
       return 'ended';

@@ -5,21 +5,23 @@
  * Nothing happens per request until `load()`: a route that never loads the session pays for the proxy and this
  * object, and no I/O. Change tracking compares JSON text: the data's JSON when loaded against its JSON when the
  * response starts, so in-place changes of nested objects count and an assignment of an equal value does not.
+ *
+ * One state machine whose members and commit share its fields, in one file of about 270 lines.
  */
 import type { Request, Response } from 'express';
-import type { SessionBackend } from '../backends/backend';
-import { type BackendOperation, SessionBackendError, SessionError } from '../errors';
+import { newSessionId } from '../backends/backend';
+import { type BackendOperation, SessionBackendError } from '../errors';
 import { readCookie } from '../http/cookie-header';
 import { secureAttribute } from '../http/insecure-transport';
 import { isUnderPath, requestPath } from '../http/paths';
 import { holdResponse, responseStarted } from '../http/response-hold';
-import { randomSessionId } from '../internal/session-id';
 import type { SessionRecord } from '../record';
 import { stringifySession } from '../serializers/json';
 import type { SessionConfig } from './config';
 import { newMetadata, publicMeta, refreshMetadata } from './expiry';
 import { loadData } from './load';
 import { SessionProxy } from './proxy';
+import { changedTooLate, ignore, loadedTooLate, refused } from './refusals';
 import { EMPTY, StoredRecord } from './stored-record';
 import type { RegenerateOptions, Session, SessionMeta } from './types';
 
@@ -273,29 +275,3 @@ export class SessionState {
   }
 }
 
-function ignore(): void {}
-
-function changedTooLate(member: 'save' | 'touch'): SessionError {
-  return new SessionError(
-    'SAVED_TOO_LATE',
-    `${member}() was called after the response started, when the session had already been committed: call it before responding`,
-  );
-}
-
-function loadedTooLate(): SessionError {
-  return new SessionError(
-    'LOADED_TOO_LATE',
-    'The session was loaded after the response started, so its changes could not be saved: load it before responding',
-  );
-}
-
-/** A rejected call that does not crash the process when its caller does not wait for it. */
-function refused(error: SessionError): Promise<void> {
-  const rejected = Promise.reject(error);
-  rejected.catch(ignore);
-  return rejected;
-}
-
-function newSessionId(backend: SessionBackend): string {
-  return typeof backend.generateId === 'function' ? backend.generateId() : randomSessionId();
-}

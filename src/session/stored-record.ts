@@ -8,7 +8,7 @@ import { type BackendContext, type SessionChanges, isMarkedForRewrite } from '..
 import { type BackendOperation, SessionBackendError, SessionError } from '../errors';
 import { MAX_COOKIE_BYTES, isCookieValue } from '../http/cookie-octets';
 import { debug } from '../internal/debug';
-import { METADATA_KEY, type RecordMetadata, type SessionRecord } from '../record';
+import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../record';
 import { MAX_DEPTH, isNestedTooDeep, isPlainObject, parseSession, stringifySession } from '../serializers/json';
 import { callBackend } from './backend-call';
 import type { SessionConfig } from './config';
@@ -52,14 +52,14 @@ export class StoredRecord {
 
   /** Reads the record under `id`, taking that id when there is one. */
   async read(id: string): Promise<ReadRecord> {
-    const record = await this.call('read', () => this.config.backend.read(id, this.ctx));
+    const record = await this.callBackend('read', () => this.config.backend.read(id, this.ctx));
     const text = recordText(record);
     if (text !== EMPTY) {
       this.id = id;
       this.exists = true;
       this.rewrite = isMarkedForRewrite(record);
     }
-    return { text, metadata: isPlainObject(record) ? readMetadata(record[METADATA_KEY]) : undefined };
+    return { text, metadata: isPlainObject(record) ? readRecordMetadata(record[METADATA_KEY]) : undefined };
   }
 
   /** Takes the data the request adopted as the baseline; `rewrite` when the next write must replace the record. */
@@ -93,7 +93,7 @@ export class StoredRecord {
   async remove(): Promise<void> {
     if (this.exists && this.id !== undefined) {
       const id = this.id;
-      await this.call('remove', () => this.config.backend.remove(id, this.ctx));
+      await this.callBackend('remove', () => this.config.backend.remove(id, this.ctx));
     }
     this.forget();
   }
@@ -107,7 +107,7 @@ export class StoredRecord {
   }
 
   /** Runs a backend call of this session under `backendTimeout`. */
-  call<T>(operation: BackendOperation, run: () => T | Promise<T>): Promise<T> {
+  callBackend<T>(operation: BackendOperation, run: () => T | Promise<T>): Promise<T> {
     return callBackend(operation, this.config.backendTimeout, run);
   }
 
@@ -121,7 +121,7 @@ export class StoredRecord {
     const whole = !this.exists || this.rewrite;
     ctx.changes = whole ? undefined : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata);
     record[METADATA_KEY] = metadata;
-    const id = await this.call('write', () => config.backend.write(record, this.id, ctx));
+    const id = await this.callBackend('write', () => config.backend.write(record, this.id, ctx));
     checkReturnedId(config.cookie.name, id);
     return id;
   }
@@ -129,7 +129,7 @@ export class StoredRecord {
   /** Extends the record's life without rewriting its data. */
   private async touch(metadata: RecordMetadata): Promise<string> {
     const id = this.id!;
-    await this.call('touch', () => this.config.backend.touch!(id, metadata, this.ctx));
+    await this.callBackend('touch', () => this.config.backend.touch!(id, metadata, this.ctx));
     return id;
   }
 }
@@ -188,13 +188,4 @@ function withoutMetadata(record: SessionRecord): SessionRecord {
   if (!(METADATA_KEY in record)) return record;
   const { [METADATA_KEY]: _metadata, ...data } = record;
   return data;
-}
-
-function readMetadata(value: unknown): RecordMetadata | undefined {
-  if (!isPlainObject(value)) return undefined;
-  const { created, expires } = value;
-  // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
-  const accessed = value.accessed ?? created;
-  if (!Number.isInteger(created) || !Number.isInteger(accessed) || !Number.isInteger(expires)) return undefined;
-  return { created: created as number, accessed: accessed as number, expires: expires as number };
 }

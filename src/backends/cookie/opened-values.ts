@@ -18,7 +18,7 @@ export interface OpenedValue {
 const CAPACITY = 1024;
 
 /** Cookie values with what they carry, oldest dropped first beyond {@link CAPACITY}. */
-export class RecentValues {
+export class OpenedValueCache {
   private readonly values = new Map<string, OpenedValue>();
 
   /** What `value` carries, if it was remembered. */

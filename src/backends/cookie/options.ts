@@ -6,7 +6,7 @@ import { SessionError } from '../../errors';
 import { checkSecrets } from '../../internal/secrets';
 
 /** The checked options of a cookie backend. */
-export interface CheckedCookieBackendOptions {
+export interface ResolvedCookieBackendOptions {
   /** Newest first: the first seals, all open. */
   readonly secrets: readonly string[];
   readonly maxAge: number | undefined;
@@ -18,7 +18,7 @@ export interface CheckedCookieBackendOptions {
  *
  * @throws SessionError `INVALID_OPTION` naming the backend and the option.
  */
-export function checkCookieBackendOptions(backend: string, options: unknown): CheckedCookieBackendOptions {
+export function checkCookieBackendOptions(backend: string, options: unknown): ResolvedCookieBackendOptions {
   const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
   const secrets = checkSecrets(given.secretKey);
   if (typeof secrets === 'string') throw invalid(backend, 'secretKey', secrets);

@@ -6,7 +6,7 @@
  */
 import { MAX_COOKIE_BYTES } from '../../http/cookie-octets';
 import { debug } from '../../internal/debug';
-import { type OpenedValue, RecentValues } from './opened-values';
+import { type OpenedValue, OpenedValueCache } from './opened-values';
 import { isFresh } from './freshness';
 import { parseSession, stringifySession } from '../../serializers/json';
 import type { SessionRecord } from '../../record';
@@ -17,7 +17,7 @@ export abstract class StatelessCookieBackend extends SessionBackend {
   /** A copy of the cookie stays valid until it expires: `remove()` cannot reach it. */
   override readonly revocable = false;
   /** Values made or opened lately: a value sent back unchanged skips the cryptography (its age is still checked). */
-  private readonly recent = new RecentValues();
+  private readonly recent = new OpenedValueCache();
 
   /** `maxAge`: the oldest value accepted, in seconds; by default the middleware's server-side lifetime. */
   protected constructor(private readonly maxAge: number | undefined) {

@@ -6,16 +6,18 @@
  * session's remaining lifetime. Writes from the middleware change only the keys a request changed, in one Lua script
  * that does nothing if the session is gone, so concurrent requests on one session keep each other's changes and a
  * logout stays a logout. See the README's Backends section for the exact semantics.
+ *
+ * About 260 lines: the contract's methods and the user index's public queries share one connection and key scheme.
  */
 import { SessionError } from '../../errors';
-import type { SessionRecord, RecordMetadata } from '../../record';
-import { METADATA_KEY } from '../../record';
+import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../../record';
 import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from '../backend';
 import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
 import { INDEX, READ, REMOVE, TOUCH, USER_SESSION, WRITE } from './scripts';
 import { SessionKeys, digest } from './session-keys';
+import { inBatches, storedForms, userName, userOfStored } from './user-index';
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {
@@ -254,48 +256,10 @@ function ttlFromMetadata(data: SessionRecord, now: number): number {
   const expires = metadata?.expires;
   return typeof expires === 'number' && Number.isFinite(expires) ? expires - now : DEFAULT_TTL;
 }
-
-/**
- * A user id as the index names it, for strings and finite numbers only (an object under `userKey` is not a user
- * id): `7` and `'7'` are one user, since ids often arrive as strings (route parameters) but are stored as numbers.
- */
-function userName(userId: unknown): string | undefined {
-  if (typeof userId === 'string') return userId;
-  return typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : undefined;
-}
-
-/** The user named by the JSON text a session holds under `userKey`. */
-function userOfStored(json: unknown): string | undefined {
-  if (typeof json !== 'string') return undefined;
-  try {
-    return userName(JSON.parse(json));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The JSON texts under which a session may hold the user `name`: as a string, and as a number when it reads as one. */
-function storedForms(name: string): string[] {
-  return name !== '' && String(Number(name)) === name ? [JSON.stringify(name), name] : [JSON.stringify(name)];
-}
-
-/** Runs `task` over `items`, `size` at a time: a user with thousands of sessions must not exhaust `maxPending`. */
-async function inBatches<T, R>(items: readonly T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += size) {
-    results.push(...(await Promise.all(items.slice(start, start + size).map(task))));
-  }
-  return results;
-}
-
 function parseMetadata(text: unknown): RecordMetadata | undefined {
   if (typeof text !== 'string' || text === '') return undefined;
   try {
-    const value = JSON.parse(text) as Partial<RecordMetadata> | null;
-    if (value === null || typeof value !== 'object') return undefined;
-    const { created, accessed, expires } = value;
-    if (typeof created !== 'number' || typeof expires !== 'number') return undefined;
-    return { created, accessed: typeof accessed === 'number' ? accessed : created, expires };
+    return readRecordMetadata(JSON.parse(text));
   } catch {
     return undefined;
   }

@@ -1,0 +1,26 @@
+/** The errors of session calls that come too late: after the response started, the commit has already run. */
+import { SessionError } from '../errors';
+
+export function changedTooLate(member: 'save' | 'touch'): SessionError {
+  return new SessionError(
+    'SAVED_TOO_LATE',
+    `${member}() was called after the response started, when the session had already been committed: call it before responding`,
+  );
+}
+
+export function loadedTooLate(): SessionError {
+  return new SessionError(
+    'LOADED_TOO_LATE',
+    'The session was loaded after the response started, so its changes could not be saved: load it before responding',
+  );
+}
+
+/** A rejected call that does not crash the process when its caller does not wait for it. */
+export function refused(error: SessionError): Promise<void> {
+  const rejected = Promise.reject(error);
+  rejected.catch(ignore);
+  return rejected;
+}
+
+/** Swallows a rejection that is reported elsewhere. */
+export function ignore(): void {}
