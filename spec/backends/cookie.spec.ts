@@ -16,7 +16,7 @@ import { type BackendContext, CookieBackend, SessionError, isMarkedForRewrite, S
 import { EXPRESS_MAJORS, SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import { countVisit } from '../support/session-controller';
+import { countVisit, peekVisits } from '../support/session-controller';
 import { expectNoSession, isPolluted, naiveMerge, thrownBy } from '../support/checks';
 
 /**
@@ -81,8 +81,7 @@ class CookieSpecController {
 
   @Get('/peek')
   async peek(@Req() req: Request) {
-    await req.session.load();
-    return { count: req.session.count ?? null };
+    return peekVisits(req);
   }
 
   @Get('/big')

@@ -7,8 +7,8 @@ import request from 'supertest';
 import { SECRET } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import { FLAVOURS } from './cookie-flavours';
-import { isNoSession, securityApp } from './security-app';
+import { FLAVOURS } from '../support/security/cookie-flavours';
+import { isNoSession, securityApp } from '../support/security/security-app';
 
 const MAX_AGE = 100;
 

@@ -1,7 +1,7 @@
 /** Fuzzes the Cookie header of a live app serving both cookie backends: never an error status, never a crash. */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { type FuzzTarget, cookieFuzzProperty, startFuzzTarget } from './cookie-fuzz';
+import { type FuzzTarget, cookieFuzzProperty, startFuzzTarget } from '../support/security/cookie-fuzz';
 
 /** Enough to cover every generator branch many times, and to finish in a few seconds. */
 const RUNS = 2500;

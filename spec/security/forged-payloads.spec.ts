@@ -8,10 +8,10 @@ import request from 'supertest';
 import { SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { sessionCookie } from '../support/cookies';
-import { FLAVOURS, SIGNED, otherFlavour } from './cookie-flavours';
-import { forgeSealed, forgeSigned } from './forge';
+import { FLAVOURS, SIGNED, otherFlavour } from '../support/security/cookie-flavours';
+import { forgeSealed, forgeSigned } from '../support/security/forge';
 import { isPolluted } from '../support/checks';
-import { SecurityController, isNoSession, securityApp } from './security-app';
+import { SecurityController, isNoSession, securityApp } from '../support/security/security-app';
 
 const OTHER_SECRET = 'another-secret-of-another-app-0123456789abcdef';
 

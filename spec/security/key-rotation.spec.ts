@@ -8,9 +8,9 @@ import request from 'supertest';
 import { EncryptedCookieBackend } from '../../src';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import { FLAVOURS } from './cookie-flavours';
-import { openSealed } from './forge';
-import { securityApp } from './security-app';
+import { FLAVOURS } from '../support/security/cookie-flavours';
+import { openSealed } from '../support/security/forge';
+import { securityApp } from '../support/security/security-app';
 
 const K1 = 'rotation-key-one-0123456789-abcdefghijklmnopqrstu';
 const K2 = 'rotation-key-two-0123456789-abcdefghijklmnopqrstu';

@@ -8,7 +8,7 @@ import { InMemoryBackend, type SessionBackend, type SessionOptions } from '../..
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
 import { sessionApp } from '../support/session-controller';
-import { FLAVOURS } from './cookie-flavours';
+import { FLAVOURS } from '../support/security/cookie-flavours';
 
 const BACKENDS: ReadonlyArray<readonly [string, () => SessionBackend]> = [
   ...FLAVOURS.map(flavour => [flavour.name, () => flavour.build(undefined, 400 * 24 * 3600)] as const),

@@ -60,7 +60,7 @@ describe('security: logging hygiene', () => {
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
       execFile(
         process.execPath,
-        ['-r', 'ts-node/register/transpile-only', 'spec/security/log-probe.ts'],
+        ['-r', 'ts-node/register/transpile-only', 'spec/support/security/log-probe.ts'],
         { env: { ...process.env, NODE_DEBUG: 'routing-controllers-sessions' }, timeout: 50_000 },
         (error, out, err) => (error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err })),
       );

@@ -10,8 +10,8 @@ import request from 'supertest';
 import { SECRET } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { sessionCookie } from '../support/cookies';
-import { FLAVOURS, type CookieFlavour } from './cookie-flavours';
-import { isNoSession, securityApp } from './security-app';
+import { FLAVOURS, type CookieFlavour } from '../support/security/cookie-flavours';
+import { isNoSession, securityApp } from '../support/security/security-app';
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 

@@ -119,6 +119,12 @@ export async function countVisit(req: Request): Promise<{ count: number }> {
   return { count };
 }
 
+/** Loads the session and returns its counter, unchanged (`null` before the first visit). */
+export async function peekVisits(req: Request): Promise<{ count: unknown }> {
+  await req.session.load();
+  return { count: req.session.count ?? null };
+}
+
 function parse(value: string): unknown {
   try {
     return JSON.parse(value);

@@ -10,8 +10,8 @@ import {
   configureSessions,
   type SessionData,
   type SessionOptions,
-} from '../src';
-import { SECRET } from './support/app';
+} from '../../src';
+import { SECRET } from '../support/app';
 
 const SHORT_SECRET = 'short-but-very-secret';
 

@@ -15,9 +15,9 @@ import type { Request } from 'express';
 import fc from 'fast-check';
 import { Get, JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
-import { EncryptedCookieBackend, SessionMiddleware } from '../../src';
-import { SECRET, createApp } from '../support/app';
-import { countVisit } from '../support/session-controller';
+import { EncryptedCookieBackend, SessionMiddleware } from '../../../src';
+import { SECRET, createApp } from '../app';
+import { countVisit } from '../session-controller';
 
 /** The session middleware of the encrypted area, configured on its own. */
 @Service()

@@ -9,7 +9,7 @@
  * ciphertext | tag (16)>`, with `e1` and the timestamp bytes as associated data.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { SECRET } from '../support/app';
+import { SECRET } from '../app';
 
 /** Purpose bases of the two backends; `configureSessions()` appends `/<cookie name>`. */
 export const SIGNED_PURPOSE = 'routing-controllers-sessions/cookie-backend/v1';

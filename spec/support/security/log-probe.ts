@@ -9,10 +9,10 @@ import type { Request } from 'express';
 import { Get, JsonController, Req, UseBefore, useContainer } from 'routing-controllers';
 import request from 'supertest';
 import { Container, Service } from 'typedi';
-import { CookieBackend, InMemoryBackend, SessionMiddleware } from '../../src';
-import { SECRET, createApp } from '../support/app';
-import { FakeClock } from '../support/clock';
-import { FaultyBackend } from '../support/faulty-backend';
+import { CookieBackend, InMemoryBackend, SessionMiddleware } from '../../../src';
+import { SECRET, createApp } from '../app';
+import { FakeClock } from '../clock';
+import { FaultyBackend } from '../faulty-backend';
 
 useContainer(Container);
 process.env.NODE_ENV = 'test';

@@ -2,8 +2,8 @@
  * The two cookie backends under attack, described alike so one adversarial spec runs against both: how to build
  * one, how to forge a genuine value by hand, and how to check by hand what a response set.
  */
-import { CookieBackend, EncryptedCookieBackend, type SessionBackend } from '../../src';
-import { SECRET } from '../support/app';
+import { CookieBackend, EncryptedCookieBackend, type SessionBackend } from '../../../src';
+import { SECRET } from '../app';
 import { type Target, forgeSealed, forgeSigned, openSealed, verifySigned } from './forge';
 
 /** One cookie backend, as the security specs see it. */

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createDemoApp } from '../demo/app';
-import { SECRET } from './support/app';
-import { sessionCookie } from './support/cookies';
-import { RedisBackend } from '../src';
-import { closeClient, deleteKeys, describeWithRedis, keysOf, nodeRedisClient, uniquePrefix } from './support/redis';
+import { createDemoApp } from '../../demo/app';
+import { SECRET } from '../support/app';
+import { sessionCookie } from '../support/cookies';
+import { RedisBackend } from '../../src';
+import { closeClient, deleteKeys, describeWithRedis, keysOf, nodeRedisClient, uniquePrefix } from '../support/redis';
 
 describe('the demo', () => {
   it('serves its page', async () => {

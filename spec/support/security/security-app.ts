@@ -5,10 +5,10 @@
 import type { Request } from 'express';
 import { Get, JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
-import { type BackendContext, SessionBackend, type SessionData, SessionMiddleware, type SessionOptions } from '../../src';
-import { createApp } from '../support/app';
-import { countVisit } from '../support/session-controller';
-import { isPolluted, naiveMerge } from '../support/checks';
+import { type BackendContext, SessionBackend, type SessionData, SessionMiddleware, type SessionOptions } from '../../../src';
+import { createApp } from '../app';
+import { countVisit } from '../session-controller';
+import { isPolluted, naiveMerge } from '../checks';
 
 /** One `read()` the middleware made: the value it passed and what came back. */
 export interface RecordedRead {

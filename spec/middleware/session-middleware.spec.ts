@@ -3,11 +3,11 @@ import express, { type Request } from 'express';
 import { Get, JsonController, Middleware, Req, UseBefore } from 'routing-controllers';
 import request from 'supertest';
 import { Container, Service } from 'typedi';
-import { InMemoryBackend, SessionMiddleware, SessionSettings } from '../src';
-import { createApp } from './support/app';
-import { cookieHeader } from './support/cookies';
-import { FaultyBackend } from './support/faulty-backend';
-import { countVisit } from './support/session-controller';
+import { InMemoryBackend, SessionMiddleware, SessionSettings } from '../../src';
+import { createApp } from '../support/app';
+import { cookieHeader } from '../support/cookies';
+import { FaultyBackend } from '../support/faulty-backend';
+import { countVisit } from '../support/session-controller';
 
 /** The documented way to install sessions globally. */
 @Middleware({ type: 'before' })
