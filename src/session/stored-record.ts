@@ -10,7 +10,7 @@ import { MAX_COOKIE_BYTES, isCookieValue } from '../http/cookie-octets';
 import { debug } from '../internal/debug';
 import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../record';
 import { MAX_DEPTH, isNestedTooDeep, isPlainObject, parseSession, stringifySession } from '../serializers/json';
-import { callBackend } from './backend-call';
+import { guardBackendCall } from './backend-call';
 import type { SessionConfig } from './config';
 
 /** The JSON text of no data. */
@@ -108,7 +108,7 @@ export class StoredRecord {
 
   /** Runs a backend call of this session under `backendTimeout`. */
   callBackend<T>(operation: BackendOperation, run: () => T | Promise<T>): Promise<T> {
-    return callBackend(operation, this.config.backendTimeout, run);
+    return guardBackendCall(operation, this.config.backendTimeout, run);
   }
 
   /** Writes the record: whole when new or to be rewritten, otherwise with the keys that changed, for backends that merge. */
