@@ -25,6 +25,9 @@ export interface SessionParamOptions {
 /** The keys `@SessionParam` accepts: those of `T` once it declares any, otherwise any string. */
 export type SessionKey<T> = [keyof T] extends [never] ? string : keyof T & string;
 
+/** `T`, but not a place to infer from (TypeScript's `NoInfer`, spelt so that TypeScript before 5.4 reads it too). */
+type NotInferred<T> = [T][T extends unknown ? 0 : never];
+
 /** Parameter types that are not classes to validate. */
 const PLAIN_TYPES = new Set<unknown>([Object, String, Number, Boolean, Array, Date, Function, Symbol, BigInt, Promise]);
 
@@ -36,7 +39,7 @@ const PLAIN_TYPES = new Set<unknown>([Object, String, Number, Boolean, Array, Da
  * @example
  * @Get('/me') me(@SessionParam<CartSession>('userId', { required: true }) userId: number) { return { userId }; }
  */
-export function SessionParam<T extends object = SessionFields>(name: SessionKey<T>, options: SessionParamOptions = {}): ParameterDecorator {
+export function SessionParam<T extends object = SessionFields>(name: NotInferred<SessionKey<T>>, options: SessionParamOptions = {}): ParameterDecorator {
   const required = options.required === true;
   return (object, method, index) => {
     const types = Reflect.getMetadata('design:paramtypes', object, method as string | symbol) as unknown[] | undefined;
@@ -47,7 +50,8 @@ export function SessionParam<T extends object = SessionFields>(name: SessionKey<
       required,
       value: async action => {
         const session = await loadedSession(action.request);
-        const value = session[name];
+        // Read untyped: `Session` is typed by the app's SessionFields, `name` by T.
+        const value = (session as unknown as Record<string, unknown>)[name];
         if (value === undefined || value === null) {
           if (required) throw new BadRequestError(`The session has no "${name}", which this route requires`);
           return value;

@@ -57,7 +57,7 @@ export class SessionState {
     private readonly response: Response,
   ) {
     this.data = config.schema?.createTarget() ?? {};
-    this.session = new Proxy(this.data, new SessionProxy(this)) as Session;
+    this.session = new Proxy(this.data, new SessionProxy(this)) as unknown as Session;
   }
 
   get isLoaded(): boolean {

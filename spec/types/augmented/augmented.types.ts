@@ -5,7 +5,7 @@
 import type { Request } from 'express';
 import { SessionParam } from '../../../src';
 
-declare module '../../../src/session/session-data' {
+declare module '../../../src/session/types' {
   interface SessionFields {
     userId?: number;
     cart?: string[];

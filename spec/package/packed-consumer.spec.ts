@@ -1,0 +1,147 @@
+/**
+ * The package as a user meets it: `npm pack`, then the tarball installed into throw-away projects outside the
+ * repository (no `src/` within reach), which compile the README's Quick start as written and run a request.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const PEERS = ['express@5', 'routing-controllers@0.11', 'typedi@0.10', 'reflect-metadata@0.2', 'class-validator@0.14', 'class-transformer@0.5'];
+const TYPES = ['typescript@5.9', '@types/express@5', '@types/node@20'];
+
+/** The first ```ts block after `heading` in the README. */
+function readmeBlock(heading: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+  const match = /```ts\n([\s\S]*?)```/.exec(section);
+  if (match === null) throw new Error(`no TypeScript block under ${heading}`);
+  return match[1];
+}
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A request through the package: a visit counter on a plain express app, twice with the cookie. */
+const COUNTER = (load: string) => `${load}
+const app = express();
+app.use(sessionMiddleware({ backend: new InMemoryBackend(), autoload: true, cookie: { secure: false } }));
+app.get('/', (req, res) => { req.session.visits = Number(req.session.visits ?? 0) + 1; res.json({ visits: req.session.visits }); });
+const server = app.listen(0, '127.0.0.1', async () => {
+  const url = 'http://127.0.0.1:' + server.address().port + '/';
+  const first = await fetch(url);
+  const cookie = first.headers.get('set-cookie').split(';')[0];
+  const second = await (await fetch(url, { headers: { cookie } })).json();
+  console.log(JSON.stringify({ first: (await first.json()).visits, second: second.visits }));
+  server.close();
+});
+`;
+
+describe('the packed package in a fresh project', function () {
+  this.timeout(240_000);
+  let project: string;
+
+  before(() => {
+    project = mkdtempSync(join(tmpdir(), 'rcs-consumer-'));
+    const packed = run('npm', ['pack', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!;
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, packed), ...PEERS, ...TYPES], project);
+  });
+
+  after(() => rmSync(project, { recursive: true, force: true }));
+
+  /** A project under the install, with its own package.json and tsconfig; returns its folder. */
+  function subproject(name: string, type: 'commonjs' | 'module', compilerOptions: object, files: Record<string, string>): string {
+    const dir = join(project, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type }));
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    return dir;
+  }
+
+  function compile(dir: string): string {
+    try {
+      run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+      return '';
+    } catch (error) {
+      return String((error as { stdout?: string }).stdout ?? error);
+    }
+  }
+
+  const decorators = { experimentalDecorators: true, emitDecoratorMetadata: true };
+
+  it('ships the build, the licence and the changelog, and no source or source maps', () => {
+    const listing = run('tar', ['-tzf', run('sh', ['-c', 'ls *.tgz'], project).trim()], project);
+    expect(listing).to.include('package/dist/index.js').and.include('package/dist/index.d.ts');
+    expect(listing).to.include('package/LICENSE').and.include('package/CHANGELOG.md');
+    expect(listing).to.not.match(/\.map\n|package\/src\//);
+  });
+
+  it('compiles the Quick start as written in a strict CommonJS project', () => {
+    const dir = subproject(
+      'strict-cjs',
+      'commonjs',
+      { ...decorators, strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, module: 'node16', target: 'es2022', outDir: 'out' },
+      { 'quick-start.ts': readmeBlock('## Quick start') },
+    );
+    expect(compile(dir)).to.equal('');
+  });
+
+  it('compiles the Quick start as written in an ESM project with verbatimModuleSyntax', () => {
+    const dir = subproject(
+      'esm',
+      'module',
+      { ...decorators, strict: true, verbatimModuleSyntax: true, module: 'nodenext', target: 'es2022', outDir: 'out' },
+      { 'quick-start.ts': readmeBlock('## Quick start') },
+    );
+    expect(compile(dir)).to.equal('');
+  });
+
+  it('checks SessionFields augmented through the package name, as the README says', () => {
+    const dir = subproject(
+      'augmented',
+      'commonjs',
+      { ...decorators, strict: true, module: 'node16', target: 'es2022', noEmit: true },
+      {
+        'fields.ts': `import type { Request } from 'express';
+import { SessionParam } from 'routing-controllers-sessions';
+declare module 'routing-controllers-sessions' {
+  interface SessionFields { user?: string; cart?: string[] }
+}
+export function handler(req: Request): void {
+  req.session.user = 'ada';
+  // @ts-expect-error: not declared in SessionFields
+  req.session.usr = 'ada';
+}
+export class Params {
+  method(
+    @SessionParam('user') user: string,
+    // @ts-expect-error: not a declared key
+    @SessionParam('usr') typo: string,
+  ): void {
+    void user;
+    void typo;
+  }
+}
+`,
+      },
+    );
+    expect(compile(dir)).to.equal('');
+  });
+
+  it('runs a request from plain .cjs and .mjs files, and closes deep imports', () => {
+    const dir = subproject('plain', 'commonjs', {}, {
+      'counter.cjs': COUNTER("const express = require('express');\nconst { sessionMiddleware, InMemoryBackend } = require('routing-controllers-sessions');"),
+      'counter.mjs': COUNTER("import express from 'express';\nimport { sessionMiddleware, InMemoryBackend } from 'routing-controllers-sessions';"),
+      'deep.cjs': "try { require('routing-controllers-sessions/dist/internal/debug'); console.log('open'); } catch (e) { console.log(e.code); }",
+    });
+    for (const file of ['counter.cjs', 'counter.mjs']) {
+      expect(JSON.parse(run(process.execPath, [file], dir)), file).to.deep.equal({ first: 1, second: 2 });
+    }
+    expect(run(process.execPath, ['deep.cjs'], dir).trim()).to.equal('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+});
