@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const PEERS = ['express@5', 'routing-controllers@0.11', 'typedi@0.10', 'reflect-metadata@0.2', 'class-validator@0.14', 'class-transformer@0.5'];
-const TYPES = ['typescript@5.9', '@types/express@5', '@types/node@20'];
+/** The express major the suite runs on (CI runs it on both). */
+const EXPRESS = (require('express/package.json') as { version: string }).version.split('.')[0];
+const PEERS = [`express@${EXPRESS}`, 'routing-controllers@0.11', 'typedi@0.10', 'reflect-metadata@0.2', 'class-validator@0.14', 'class-transformer@0.5'];
+const TYPES = ['typescript@5.9', `@types/express@${EXPRESS}`, '@types/node@20'];
 
 /** The first ```ts block after `heading` in the README. */
 function readmeBlock(heading: string): string {
