@@ -27,20 +27,36 @@ interface Case {
 const ALL_CASES: Case[] = [
   { name: 'bare routing-controllers', server: 'cookie', path: '/bare/hello' },
   { name: 'a class middleware doing nothing', server: 'cookie', path: '/noop/hello' },
-  { name: 'session middleware, never loaded', server: 'cookie', path: '/session/hello', target: 0.98, withSession: true },
+  {
+    name: 'session middleware, never loaded',
+    server: 'cookie',
+    path: '/session/hello',
+    target: 0.98,
+    withSession: true,
+  },
   { name: 'counter, InMemoryBackend', server: 'memory', path: '/session/counter', target: 0.9, withSession: true },
   { name: 'counter, CookieBackend', server: 'cookie', path: '/session/counter', target: 0.88, withSession: true },
   { name: 'counter, EncryptedCookieBackend', server: 'encrypted', path: '/session/counter', withSession: true },
-  { name: 'counter, RedisBackend (node-redis)', server: 'redis', path: '/session/counter', target: 0.8, withSession: true },
+  {
+    name: 'counter, RedisBackend (node-redis)',
+    server: 'redis',
+    path: '/session/counter',
+    target: 0.8,
+    withSession: true,
+  },
 ];
 const selected = process.env.BENCH_CASES?.split(',');
-const CASES = ALL_CASES.filter((test, i) => i < 2 || selected === undefined || selected.some(word => test.name.includes(word)));
+const CASES = ALL_CASES.filter(
+  (test, i) => i < 2 || selected === undefined || selected.some(word => test.name.includes(word)),
+);
 
 const ROOT = join(__dirname, '..');
 
 /** Servers run compiled JavaScript, as users run them: ts-node alone loads `domain`, which slows every emit. */
 function build(): string {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], {
+    stdio: 'inherit',
+  });
   return join(ROOT, '.bench-build', 'bench', 'server.js');
 }
 
@@ -63,12 +79,18 @@ async function serverCpu(port: number): Promise<number> {
 }
 
 /** Requests per second, and the server's CPU microseconds per request. */
-async function measure(port: number, test: Case, cookie: string, duration = DURATION): Promise<{ rate: number; cpu: number }> {
+async function measure(
+  port: number,
+  test: Case,
+  cookie: string,
+  duration = DURATION,
+): Promise<{ rate: number; cpu: number }> {
   const headers: Record<string, string> = cookie ? { cookie } : {};
   const before = await serverCpu(port);
   const result = await autocannon({ url: `http://127.0.0.1:${port}${test.path}`, connections: 16, duration, headers });
   const cpu = (await serverCpu(port)) - before;
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${test.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${test.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rate: result.requests.average, cpu: cpu / result.requests.total };
 }
 
@@ -78,7 +100,9 @@ async function main(): Promise<void> {
   const servers = await Promise.all(CASES.map(test => startServer(script, test.server)));
   try {
     // One session cookie per case, fetched once: the never-loaded case must not see a loaded session between rounds.
-    const cookies = await Promise.all(CASES.map((test, i) => (test.withSession ? sessionCookie(servers[i].port, '/session/counter') : '')));
+    const cookies = await Promise.all(
+      CASES.map((test, i) => (test.withSession ? sessionCookie(servers[i].port, '/session/counter') : '')),
+    );
     // Warm-up: let the JIT settle before anything counts.
     for (const [i, test] of CASES.entries()) await measure(servers[i].port, test, cookies[i], 2);
     const samples = CASES.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
@@ -97,8 +121,17 @@ async function main(): Promise<void> {
     const cpus = new Map(CASES.map((test, i) => [test.name, median(samples[i].cpus)]));
     const bare = rates.get(CASES[0].name)!;
     const bareCpu = cpus.get(CASES[0].name)!;
-    console.log(`median of ${ROUNDS} rounds of ${DURATION} s after a warm-up, 16 connections, one server process per case\n`);
-    console.log('case'.padEnd(36) + 'req/s'.padStart(8) + 'ratio'.padStart(8) + 'CPU µs/req'.padStart(12) + 'CPU ratio'.padStart(11) + 'target'.padStart(8));
+    console.log(
+      `median of ${ROUNDS} rounds of ${DURATION} s after a warm-up, 16 connections, one server process per case\n`,
+    );
+    console.log(
+      'case'.padEnd(36) +
+        'req/s'.padStart(8) +
+        'ratio'.padStart(8) +
+        'CPU µs/req'.padStart(12) +
+        'CPU ratio'.padStart(11) +
+        'target'.padStart(8),
+    );
     for (const test of CASES) {
       const ratio = rates.get(test.name)! / bare;
       const cpu = cpus.get(test.name)!;
@@ -113,7 +146,7 @@ async function main(): Promise<void> {
           verdict,
       );
     }
-    console.log('\nCPU ratio: bare CPU per request / this case\'s, the throughput ratio of a CPU-bound server.');
+    console.log("\nCPU ratio: bare CPU per request / this case's, the throughput ratio of a CPU-bound server.");
   } finally {
     for (const { child } of servers) child.kill();
   }

@@ -4,9 +4,25 @@
  */
 import 'reflect-metadata';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { Get, JsonController, Req, UseBefore, useContainer, useExpressServer, type ExpressMiddlewareInterface } from 'routing-controllers';
+import {
+  Get,
+  JsonController,
+  Req,
+  UseBefore,
+  useContainer,
+  useExpressServer,
+  type ExpressMiddlewareInterface,
+} from 'routing-controllers';
 import { Container, Service } from 'typedi';
-import { CookieBackend, EncryptedCookieBackend, InMemoryBackend, RedisBackend, SessionMiddleware, configureSessions, type SessionBackend } from '../src';
+import {
+  CookieBackend,
+  EncryptedCookieBackend,
+  InMemoryBackend,
+  RedisBackend,
+  SessionMiddleware,
+  configureSessions,
+  type SessionBackend,
+} from '../src';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 

@@ -14,7 +14,10 @@ import { CartController } from './controllers/cart.controller';
 import { PageController } from './controllers/page.controller';
 import { DemoSession } from './session';
 
-export function createDemoApp(secretKey = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64'), backend?: SessionBackend): Express {
+export function createDemoApp(
+  secretKey = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64'),
+  backend?: SessionBackend,
+): Express {
   useContainer(Container);
   configureSessions({
     secretKey,

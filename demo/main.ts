@@ -12,7 +12,11 @@ async function redisBackend(url: string | undefined): Promise<SessionBackend | u
   if (!url) return undefined;
   const { createClient } = await import('redis');
   // Fail fast when Redis is down: no offline queue, quick reconnects (see the README's RedisBackend section).
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 1000, reconnectStrategy: retries => Math.min(50 * 2 ** retries, 1000) } });
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 1000, reconnectStrategy: retries => Math.min(50 * 2 ** retries, 1000) },
+  });
   client.on('error', error => console.warn(`Redis: ${(error as Error).message}`));
   await client.connect();
   console.log('Sessions are stored in Redis (REDIS_URL).');

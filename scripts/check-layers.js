@@ -36,7 +36,8 @@ function rankOf(part) {
 /** The relative imports of `text` (import, export ... from, side-effect imports, import()). */
 function importsOf(text) {
   const found = [];
-  const pattern = /(?:^|[\s;])(?:import|export)\s*(?:[^'";]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s*(?:[^'";]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
   for (const match of text.matchAll(pattern)) found.push(match[1] ?? match[2]);
   return found;
 }
@@ -57,8 +58,10 @@ function checkLayers(files) {
       }
       const targetPart = partOf(target.endsWith('.ts') || target.includes('/') ? target : `${target}.ts`);
       if (targetPart === part) continue;
-      if (rankOf(targetPart) <= rankOf(part)) problems.push(`${file}: imports ${specifier} (${targetPart} is not below ${part})`);
-      if (file === 'index.ts' && targetPart === 'internal') problems.push(`${file}: exports from ${specifier}: public API never comes from internal/`);
+      if (rankOf(targetPart) <= rankOf(part))
+        problems.push(`${file}: imports ${specifier} (${targetPart} is not below ${part})`);
+      if (file === 'index.ts' && targetPart === 'internal')
+        problems.push(`${file}: exports from ${specifier}: public API never comes from internal/`);
     }
     const lines = text.split('\n').length;
     const header = /^\/\*\*[\s\S]*?\*\//.exec(text)?.[0] ?? '';
@@ -76,7 +79,8 @@ function readSources(root) {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts')) files.set(path.relative(root, full).split(path.sep).join('/'), fs.readFileSync(full, 'utf8'));
+      else if (entry.name.endsWith('.ts'))
+        files.set(path.relative(root, full).split(path.sep).join('/'), fs.readFileSync(full, 'utf8'));
     }
   };
   walk(root);

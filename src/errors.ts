@@ -131,6 +131,7 @@ export class SessionBackendError extends HttpError {
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'SessionBackendError';
     this.timedOut = timeout !== undefined;
-    if (options && 'cause' in options) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+    if (options && 'cause' in options)
+      Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
 }

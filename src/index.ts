@@ -15,7 +15,14 @@ export type { SessionCookieOptions } from './options/cookie-options';
 export type { SessionConfig, RevocationCheck } from './session/config';
 
 // The session
-export type { RegenerateOptions, Session, SessionCallback, SessionFields, SessionMembers, SessionMeta } from './session/types';
+export type {
+  RegenerateOptions,
+  Session,
+  SessionCallback,
+  SessionFields,
+  SessionMembers,
+  SessionMeta,
+} from './session/types';
 export type { SessionTypeOptions, RequestSession } from './session/request-augmentation';
 export { responseStarted } from './http/response-hold';
 
@@ -44,10 +51,22 @@ export { RedisBackend } from './backends/redis/redis-backend';
 export type { RedisBackendOptions, UserSessionInfo } from './backends/redis/redis-backend';
 export { RedisUnavailableError } from './backends/redis/redis-unavailable';
 export type { RedisUnavailableReason } from './backends/redis/redis-unavailable';
-export type { RedisClientLike, RedisClientKind, NodeRedisClientLike, NodeRedisClusterLike, IoRedisLike } from './backends/redis/redis-clients';
+export type {
+  RedisClientLike,
+  RedisClientKind,
+  NodeRedisClientLike,
+  NodeRedisClusterLike,
+  IoRedisLike,
+} from './backends/redis/redis-clients';
 export { ExpressSessionStoreBackend } from './backends/express-store';
 export type { ExpressSessionStore, ExpressSessionCallback } from './backends/express-store';
 
 // Errors
-export { SessionError, SessionNotLoadedError, SessionNotLoaded, SessionBackendError, SessionValidationError } from './errors';
+export {
+  SessionError,
+  SessionNotLoadedError,
+  SessionNotLoaded,
+  SessionBackendError,
+  SessionValidationError,
+} from './errors';
 export type { SessionErrorCode, BackendOperation, SessionValidationIssue } from './errors';

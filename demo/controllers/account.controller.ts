@@ -20,7 +20,10 @@ export class AccountController {
 
   @Post('/login')
   async login(@Body() form: LoginForm, @CurrentSession() session: Session<DemoSession>) {
-    const name = String(form?.name ?? '').trim().slice(0, 40) || 'guest';
+    const name =
+      String(form?.name ?? '')
+        .trim()
+        .slice(0, 40) || 'guest';
     // A new id on every privilege change defeats session fixation.
     await session.regenerate();
     session.user = name;
@@ -28,7 +31,10 @@ export class AccountController {
   }
 
   @Post('/logout')
-  async logout(@SessionParam<DemoSession>('user', { required: true }) user: string, @CurrentSession() session: Session<DemoSession>) {
+  async logout(
+    @SessionParam<DemoSession>('user', { required: true }) user: string,
+    @CurrentSession() session: Session<DemoSession>,
+  ) {
     await session.destroy();
     return { goodbye: user };
   }

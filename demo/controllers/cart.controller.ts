@@ -18,7 +18,9 @@ export class CartController {
 
   @Post('/')
   add(@Body() body: AddItem, @CurrentSession() session: Session<DemoSession>) {
-    const item = String(body?.item ?? '').trim().slice(0, 40);
+    const item = String(body?.item ?? '')
+      .trim()
+      .slice(0, 40);
     if (!item) throw new BadRequestError('Give the item a name');
     // More than 20 items fails DemoSession's @ArrayMaxSize(20): the session is not saved and the request fails.
     (session.cart ??= []).push(item);

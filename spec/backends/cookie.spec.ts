@@ -12,7 +12,14 @@ import type { Request } from 'express';
 import { Get, JsonController, Req, UseBefore } from 'routing-controllers';
 import request from 'supertest';
 import { Service } from 'typedi';
-import { type BackendContext, CookieBackend, SessionError, isMarkedForRewrite, SessionMiddleware, configureSessions } from '../../src';
+import {
+  type BackendContext,
+  CookieBackend,
+  SessionError,
+  isMarkedForRewrite,
+  SessionMiddleware,
+  configureSessions,
+} from '../../src';
 import { EXPRESS_MAJORS, SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
@@ -99,34 +106,96 @@ class CookieSpecController {
   }
 }
 
-
 type CaseBuilder = (valid: string, now: number) => string;
 
 /** Bad cookie values, each built from a genuine one holding `{ count: 5 }`; every one must be no session. */
 const BAD_VALUES: ReadonlyArray<[string, CaseBuilder]> = [
-  ['a flipped payload character', v => { const [p, t, s] = segments(v); return `${flip(p, 3)}.${t}.${s}`; }],
-  ['a flipped signature character', v => { const [p, t, s] = segments(v); return `${p}.${t}.${flip(s, 0)}`; }],
+  [
+    'a flipped payload character',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${flip(p, 3)}.${t}.${s}`;
+    },
+  ],
+  [
+    'a flipped signature character',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p}.${t}.${flip(s, 0)}`;
+    },
+  ],
   [
     // The last of 43 characters carries 4 bits of the 32-byte signature; decoders ignore its 2 low bits.
     'a signature whose last character differs only in bits decoders ignore',
-    v => { const [p, t, s] = segments(v); return `${p}.${t}.${s.slice(0, -1)}${BASE64URL[BASE64URL.indexOf(s[s.length - 1]) ^ 1]}`; },
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p}.${t}.${s.slice(0, -1)}${BASE64URL[BASE64URL.indexOf(s[s.length - 1]) ^ 1]}`;
+    },
   ],
-  ['a changed timestamp', v => { const [p, t, s] = segments(v); return `${p}.${Number(t) - 1}.${s}`; }],
+  [
+    'a changed timestamp',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p}.${Number(t) - 1}.${s}`;
+    },
+  ],
   ['the last character cut off', v => v.slice(0, -1)],
   ['half of the value', v => v.slice(0, Math.floor(v.length / 2))],
   ['only the payload', v => segments(v)[0]],
   ['an extra segment at the end', v => `${v}.extra`],
   ['an extra segment in front', v => `extra.${v}`],
-  ['an extra empty segment in the middle', v => { const [p, t, s] = segments(v); return `${p}.${t}..${s}`; }],
-  ['an empty payload', v => { const [, t, s] = segments(v); return `.${t}.${s}`; }],
-  ['an empty timestamp', v => { const [p, , s] = segments(v); return `${p}..${s}`; }],
-  ['an empty signature', v => { const [p, t] = segments(v); return `${p}.${t}.`; }],
+  [
+    'an extra empty segment in the middle',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p}.${t}..${s}`;
+    },
+  ],
+  [
+    'an empty payload',
+    v => {
+      const [, t, s] = segments(v);
+      return `.${t}.${s}`;
+    },
+  ],
+  [
+    'an empty timestamp',
+    v => {
+      const [p, , s] = segments(v);
+      return `${p}..${s}`;
+    },
+  ],
+  [
+    'an empty signature',
+    v => {
+      const [p, t] = segments(v);
+      return `${p}.${t}.`;
+    },
+  ],
   ['nothing but dots', () => '..'],
   ['a signature one character too long', v => `${v}A`],
-  ['a signature one character too short', v => { const [p, t, s] = segments(v); return `${p}.${t}.${s.slice(1)}`; }],
+  [
+    'a signature one character too short',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p}.${t}.${s.slice(1)}`;
+    },
+  ],
   ['a signature of twice the length', v => `${v}${segments(v)[2]}`],
-  ['a non-base64 character in the signature', v => { const [p, t, s] = segments(v); return `${p}.${t}.${s.slice(0, 10)}*${s.slice(11)}`; }],
-  ['a non-base64 character in the payload', v => { const [p, t, s] = segments(v); return `${p.slice(0, 2)}!${p.slice(3)}.${t}.${s}`; }],
+  [
+    'a non-base64 character in the signature',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p}.${t}.${s.slice(0, 10)}*${s.slice(11)}`;
+    },
+  ],
+  [
+    'a non-base64 character in the payload',
+    v => {
+      const [p, t, s] = segments(v);
+      return `${p.slice(0, 2)}!${p.slice(3)}.${t}.${s}`;
+    },
+  ],
   ['a valid signature over text that is not JSON', (_, now) => forge('not json at all', now)],
   ['a valid signature over truncated JSON', (_, now) => forge('{"count":5', now)],
   ['a valid signature over a JSON array', (_, now) => forge('[{"count":5}]', now)],
@@ -134,7 +203,10 @@ const BAD_VALUES: ReadonlyArray<[string, CaseBuilder]> = [
   ['a valid signature over a number', (_, now) => forge('5', now)],
   ['a valid signature over a string', (_, now) => forge('"count"', now)],
   ['a valid signature over true', (_, now) => forge('true', now)],
-  ['a valid signature over a timestamp that is not a number', (_, now) => forge('{"count":5}', now, { rawTimestamp: `${now}x` })],
+  [
+    'a valid signature over a timestamp that is not a number',
+    (_, now) => forge('{"count":5}', now, { rawTimestamp: `${now}x` }),
+  ],
   ['a valid signature over a negative timestamp', (_, now) => forge('{"count":5}', now, { rawTimestamp: `-${now}` })],
   [
     'a valid signature over a payload with non-base64url characters',
@@ -189,7 +261,10 @@ describe('CookieBackend', () => {
         });
 
         it('gives an empty session over HTTP, never an error', async () => {
-          const res = await request(serve()).get('/cookie/count').set('Cookie', `session=${build(valid, now)}`).expect(200);
+          const res = await request(serve())
+            .get('/cookie/count')
+            .set('Cookie', `session=${build(valid, now)}`)
+            .expect(200);
           expect(res.body).to.deep.equal({ count: 1 });
           expect(sessionCookie(res)?.value, 'a fresh cookie').to.be.a('string').and.not.equal('');
         });
@@ -273,7 +348,11 @@ describe('CookieBackend', () => {
     let signedByOld: string;
 
     beforeEach(async () => {
-      signedByOld = await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).write({ count: 5 }, undefined, ctxAt(now));
+      signedByOld = await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).write(
+        { count: 5 },
+        undefined,
+        ctxAt(now),
+      );
     });
 
     it('accepts a value signed by an older key and asks for it to be re-signed', async () => {
@@ -294,9 +373,18 @@ describe('CookieBackend', () => {
     });
 
     it('signs with the first key only', async () => {
-      const value = await new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET], purpose: COOKIE_PURPOSE }).write({ count: 5 }, undefined, ctxAt(now));
-      expect(await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(value, ctxAt(now))).to.deep.equal({ count: 5 });
-      expectNoSession(await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).read(value, ctxAt(now)), 'read() by the old key');
+      const value = await new CookieBackend({ secretKey: [NEW_SECRET, OLD_SECRET], purpose: COOKIE_PURPOSE }).write(
+        { count: 5 },
+        undefined,
+        ctxAt(now),
+      );
+      expect(
+        await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(value, ctxAt(now)),
+      ).to.deep.equal({ count: 5 });
+      expectNoSession(
+        await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).read(value, ctxAt(now)),
+        'read() by the old key',
+      );
     });
 
     it('re-signs an old-key cookie with the newest key on a request that changes nothing', async () => {
@@ -305,9 +393,15 @@ describe('CookieBackend', () => {
       expect(res.body).to.deep.equal({ count: 5 });
       const resigned = sessionCookie(res);
       expect(resigned, 'a Set-Cookie with the re-signed value').to.not.equal(undefined);
-      const record = await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(resigned!.value, ctxAt(now));
+      const record = await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(
+        resigned!.value,
+        ctxAt(now),
+      );
       expect(record).to.include({ count: 5 });
-      expectNoSession(await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).read(resigned!.value, ctxAt(now)), 'old key');
+      expectNoSession(
+        await new CookieBackend({ secretKey: OLD_SECRET, purpose: COOKIE_PURPOSE }).read(resigned!.value, ctxAt(now)),
+        'old key',
+      );
 
       const again = await request(app).get('/cookie/peek').set('Cookie', cookieHeader(res)).expect(200);
       expect(again.body).to.deep.equal({ count: 5 });
@@ -315,15 +409,24 @@ describe('CookieBackend', () => {
     });
 
     it('rejects a value signed by a key that was removed', async () => {
-      expectNoSession(await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(signedByOld, ctxAt(now)), 'read()');
-      const res = await request(serve({ secretKey: NEW_SECRET })).get('/cookie/count').set('Cookie', `session=${signedByOld}`).expect(200);
+      expectNoSession(
+        await new CookieBackend({ secretKey: NEW_SECRET, purpose: COOKIE_PURPOSE }).read(signedByOld, ctxAt(now)),
+        'read()',
+      );
+      const res = await request(serve({ secretKey: NEW_SECRET }))
+        .get('/cookie/count')
+        .set('Cookie', `session=${signedByOld}`)
+        .expect(200);
       expect(res.body).to.deep.equal({ count: 1 });
     });
   });
 
   describe('purpose binding', () => {
     const foreign: ReadonlyArray<[string, (now: number) => string]> = [
-      ['signed with the same secret for another purpose', at => forge('{"count":5}', at, { purpose: 'some-other-feature/v1' })],
+      [
+        'signed with the same secret for another purpose',
+        at => forge('{"count":5}', at, { purpose: 'some-other-feature/v1' }),
+      ],
       [
         'signed with a plain HMAC of the raw secret',
         at => {
@@ -359,7 +462,10 @@ describe('CookieBackend', () => {
 
     it('accepts a timestamp up to 60 seconds in the future and rejects one further ahead', async () => {
       expect(await backend.read(forge('{"count":5}', now + 60), ctxAt(now))).to.deep.equal({ count: 5 });
-      expectNoSession(await backend.read(forge('{"count":5}', now + 61), ctxAt(now)), 'read() of a timestamp 61 s ahead');
+      expectNoSession(
+        await backend.read(forge('{"count":5}', now + 61), ctxAt(now)),
+        'read() of a timestamp 61 s ahead',
+      );
     });
 
     it('over HTTP, follows the clock option: valid at maxAge, expired one second later', async () => {
@@ -376,9 +482,15 @@ describe('CookieBackend', () => {
 
     it('over HTTP, gives an empty session for a timestamp more than 60 seconds ahead', async () => {
       const app = serve();
-      const ahead = await request(app).get('/cookie/count').set('Cookie', `session=${forge('{"count":5}', now + 61)}`).expect(200);
+      const ahead = await request(app)
+        .get('/cookie/count')
+        .set('Cookie', `session=${forge('{"count":5}', now + 61)}`)
+        .expect(200);
       expect(ahead.body).to.deep.equal({ count: 1 });
-      const skewed = await request(app).get('/cookie/count').set('Cookie', `session=${forge('{"count":5}', now + 60)}`).expect(200);
+      const skewed = await request(app)
+        .get('/cookie/count')
+        .set('Cookie', `session=${forge('{"count":5}', now + 60)}`)
+        .expect(200);
       expect(skewed.body, 'within the tolerated skew').to.deep.equal({ count: 6 });
     });
   });
@@ -401,7 +513,10 @@ describe('CookieBackend', () => {
         });
 
         it('leaves Object.prototype alone over HTTP, even when the handler deep-merges the session', async () => {
-          const res = await request(serve()).get('/cookie/merge').set('Cookie', `session=${forge(json, now)}`).expect(200);
+          const res = await request(serve())
+            .get('/cookie/merge')
+            .set('Cookie', `session=${forge(json, now)}`)
+            .expect(200);
           expect(res.body).to.deep.equal({ keys, polluted: false });
           expect(isPolluted(), 'Object.prototype polluted').to.equal(false);
         });
@@ -434,16 +549,25 @@ describe('CookieBackend', () => {
 
     for (const [title, secretKey, secrets] of bad) {
       it(`rejects ${title} with SessionError INVALID_OPTION, without echoing it`, () => {
-        expectInvalidOption(thrownBy(() => new CookieBackend({ secretKey: secretKey as string, purpose: COOKIE_PURPOSE })), secrets);
+        expectInvalidOption(
+          thrownBy(() => new CookieBackend({ secretKey: secretKey as string, purpose: COOKIE_PURPOSE })),
+          secrets,
+        );
       });
     }
 
     it('rejects a short key given to configureSessions() the same way', () => {
-      expectInvalidOption(thrownBy(() => configureSessions({ secretKey: SHORT })), [SHORT]);
+      expectInvalidOption(
+        thrownBy(() => configureSessions({ secretKey: SHORT })),
+        [SHORT],
+      );
     });
 
     it('rejects a missing options object', () => {
-      expectInvalidOption(thrownBy(() => new CookieBackend(undefined as never)), []);
+      expectInvalidOption(
+        thrownBy(() => new CookieBackend(undefined as never)),
+        [],
+      );
     });
 
     it('accepts a key of exactly 32 characters', async () => {

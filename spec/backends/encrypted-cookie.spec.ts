@@ -37,7 +37,10 @@ function ctxAt(now: number, lifetime = LIFETIME): BackendContext {
   return { now, lifetime, ttl: lifetime };
 }
 
-function encrypted(secretKey: string | string[] = SECRET, extra: { maxAge?: number; purpose?: string } = {}): EncryptedCookieBackend {
+function encrypted(
+  secretKey: string | string[] = SECRET,
+  extra: { maxAge?: number; purpose?: string } = {},
+): EncryptedCookieBackend {
   return new EncryptedCookieBackend({ secretKey, purpose: 'session', ...extra });
 }
 
@@ -89,7 +92,9 @@ describe('EncryptedCookieBackend', () => {
 
     it('are cookie-octets in the versioned e1 format', async () => {
       const value = await backend.write({ text: 'a;b,c"d\\e ✓' }, undefined, ctxAt(now));
-      expect(value).to.match(/^e1\.[A-Za-z0-9_-]+$/).and.match(COOKIE_OCTETS);
+      expect(value)
+        .to.match(/^e1\.[A-Za-z0-9_-]+$/)
+        .and.match(COOKIE_OCTETS);
     });
 
     it('hide the data: neither the text nor its base64 appears in the value or its bytes', async () => {
@@ -110,7 +115,11 @@ describe('EncryptedCookieBackend', () => {
     it('are about as long as CookieBackend values for the same data', async () => {
       const data = { userId: 7, roles: ['admin'] };
       const sealed = await backend.write(data, undefined, ctxAt(now));
-      const signed = await new CookieBackend({ secretKey: SECRET, purpose: 'session' }).write(data, undefined, ctxAt(now));
+      const signed = await new CookieBackend({ secretKey: SECRET, purpose: 'session' }).write(
+        data,
+        undefined,
+        ctxAt(now),
+      );
       expect(Math.abs(sealed.length - signed.length)).to.be.below(16);
     });
   });
@@ -134,7 +143,10 @@ describe('EncryptedCookieBackend', () => {
       }
       const last = value[value.length - 1];
       const sibling = value.slice(0, -1) + BASE64URL[BASE64URL.indexOf(last) ^ 1];
-      expect(Buffer.from(sibling.slice(3), 'base64url').equals(Buffer.from(value.slice(3), 'base64url')), 'same bytes').to.equal(true);
+      expect(
+        Buffer.from(sibling.slice(3), 'base64url').equals(Buffer.from(value.slice(3), 'base64url')),
+        'same bytes',
+      ).to.equal(true);
       expectNoSession(await backend.read(sibling, ctxAt(now)), 'non-canonical spelling');
     });
 
@@ -228,7 +240,9 @@ describe('EncryptedCookieBackend', () => {
 
     it('builds a subclass given as the backend class from secretKey too', () => {
       class AuditedBackend extends EncryptedCookieBackend {}
-      expect(configureSessions({ secretKey: SECRET, backend: AuditedBackend }).backend).to.be.instanceOf(AuditedBackend);
+      expect(configureSessions({ secretKey: SECRET, backend: AuditedBackend }).backend).to.be.instanceOf(
+        AuditedBackend,
+      );
     });
 
     for (const purpose of ['', 42]) {
@@ -236,7 +250,9 @@ describe('EncryptedCookieBackend', () => {
         const error = thrownBy(() => new EncryptedCookieBackend({ secretKey: SECRET, purpose: purpose as string }));
         expect(error).to.be.instanceOf(SessionError);
         expect((error as SessionError).code).to.equal('INVALID_OPTION');
-        expect((error as SessionError).message).to.contain('EncryptedCookieBackend').and.contain('`purpose`');
+        expect((error as SessionError).message)
+          .to.contain('EncryptedCookieBackend')
+          .and.contain('`purpose`');
       });
     }
   });
@@ -258,7 +274,10 @@ describe('EncryptedCookieBackend', () => {
 
     it('accepts a seal time up to 60 seconds in the future and rejects one further ahead', async () => {
       expect(await backend.read(forgeSealed('{"count":5}', now + 60), ctxAt(now))).to.deep.equal({ count: 5 });
-      expectNoSession(await backend.read(forgeSealed('{"count":5}', now + 61), ctxAt(now)), 'read() of a seal 61 s ahead');
+      expectNoSession(
+        await backend.read(forgeSealed('{"count":5}', now + 61), ctxAt(now)),
+        'read() of a seal 61 s ahead',
+      );
     });
 
     it('checks the age of a value it remembers, too', async () => {
@@ -273,7 +292,9 @@ describe('EncryptedCookieBackend', () => {
         const error = thrownBy(() => encrypted(SECRET, { maxAge }));
         expect(error).to.be.instanceOf(SessionError);
         expect((error as SessionError).code).to.equal('INVALID_OPTION');
-        expect((error as SessionError).message).to.contain('EncryptedCookieBackend').and.contain('`maxAge`');
+        expect((error as SessionError).message)
+          .to.contain('EncryptedCookieBackend')
+          .and.contain('`maxAge`');
       });
     }
   });
@@ -293,7 +314,9 @@ describe('EncryptedCookieBackend', () => {
         const error = thrownBy(() => new EncryptedCookieBackend({ secretKey: secretKey as string }));
         expect(error).to.be.instanceOf(SessionError);
         expect((error as SessionError).code).to.equal('INVALID_OPTION');
-        expect((error as SessionError).message).to.contain('EncryptedCookieBackend').and.contain('`secretKey`');
+        expect((error as SessionError).message)
+          .to.contain('EncryptedCookieBackend')
+          .and.contain('`secretKey`');
         for (const secret of secrets) expect(String((error as SessionError).stack)).to.not.contain(secret);
       });
     }
@@ -323,9 +346,13 @@ describe('EncryptedCookieBackend', () => {
       const app = serve({ backend: encrypted(SECRET, { maxAge: 100 }) });
       const cookie = cookieHeader(await request(app).get('/sealed/count').expect(200));
       clock.advance(100);
-      expect((await request(app).get('/sealed/peek').set('Cookie', cookie).expect(200)).body).to.deep.equal({ count: 1 });
+      expect((await request(app).get('/sealed/peek').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+        count: 1,
+      });
       clock.advance(1);
-      expect((await request(app).get('/sealed/peek').set('Cookie', cookie).expect(200)).body).to.deep.equal({ count: null });
+      expect((await request(app).get('/sealed/peek').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+        count: null,
+      });
     });
   });
 });

@@ -113,7 +113,11 @@ describe('InMemoryBackend', () => {
   });
 
   describe('merging writes (ctx.isNew false with ctx.changes)', () => {
-    const update = (changed: string[], removed: string[] = []): BackendContext => ({ ...ctxAt(NOW), isNew: false, changes: { changed, removed } });
+    const update = (changed: string[], removed: string[] = []): BackendContext => ({
+      ...ctxAt(NOW),
+      isNew: false,
+      changes: { changed, removed },
+    });
 
     it('sets only the changed keys and deletes the removed ones, keeping keys other requests wrote', async () => {
       const backend = new InMemoryBackend();

@@ -8,7 +8,15 @@ import { expect } from 'chai';
 import { RedisBackend, type SessionBackend } from '../../src';
 import { describeBackendConformance } from '../conformance/backend-conformance';
 import { describeMergeConformance } from '../conformance/merge-conformance';
-import { type AnyRedisClient, DRIVERS, closeClient, describeWhen, keysPerNode, redisClusterClient, uniquePrefix } from '../support/redis';
+import {
+  type AnyRedisClient,
+  DRIVERS,
+  closeClient,
+  describeWhen,
+  keysPerNode,
+  redisClusterClient,
+  uniquePrefix,
+} from '../support/redis';
 import { RedisCluster, redisServerMissing } from '../support/redis-server';
 
 describeWhen(redisServerMissing(), 'RedisBackend on a Redis Cluster', () => {
@@ -51,7 +59,12 @@ describeWhen(redisServerMissing(), 'RedisBackend on a Redis Cluster', () => {
         const ids: string[] = [];
         for (let i = 0; i < 30; i++) ids.push(await backend.write({ userId: 'ada', n: i }, undefined, ctx));
         const perNode = await keysPerNode(`${prefix}spread:`, client);
-        expect(perNode.map(keys => keys.length), 'sessions per master').to.have.length(3).and.not.include(0);
+        expect(
+          perNode.map(keys => keys.length),
+          'sessions per master',
+        )
+          .to.have.length(3)
+          .and.not.include(0);
         expect((await backend.listUserSessions('ada')).length).to.equal(30);
         expect(await backend.destroyUserSessions('ada')).to.equal(30);
         for (const id of ids) expect(await backend.exists(id)).to.equal(false);

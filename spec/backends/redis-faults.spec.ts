@@ -8,7 +8,15 @@ import { inspect } from 'node:util';
 import request from 'supertest';
 import { RedisBackend, RedisUnavailableError, type SessionBackend } from '../../src';
 import { cookieHeader } from '../support/cookies';
-import { type AnyRedisClient, DRIVERS, closeClient, describeWhen, rawCommand, redisClient, uniquePrefix } from '../support/redis';
+import {
+  type AnyRedisClient,
+  DRIVERS,
+  closeClient,
+  describeWhen,
+  rawCommand,
+  redisClient,
+  uniquePrefix,
+} from '../support/redis';
 import { RedisServerProcess, redisServerMissing, waitFor } from '../support/redis-server';
 import { sessionApp } from '../support/session-controller';
 
@@ -74,7 +82,9 @@ describeWhen(redisServerMissing(), 'RedisBackend when Redis fails', () => {
         await server.restart();
         await waitFor('the client to reconnect', async () => isReady(client));
         // The restarted server is empty: the request succeeds with a new session.
-        expect((await request(app).post('/s/increment').set('Cookie', cookie).expect(200)).body).to.deep.equal({ count: 1 });
+        expect((await request(app).post('/s/increment').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+          count: 1,
+        });
       });
 
       it('answers 503 when Redis never answers, and carries on once it answers again', async () => {
@@ -89,7 +99,9 @@ describeWhen(redisServerMissing(), 'RedisBackend when Redis fails', () => {
 
         server.resume();
         // Same server, same data: the session is still there.
-        expect((await request(app).post('/s/increment').set('Cookie', cookie).expect(200)).body).to.deep.equal({ count: 2 });
+        expect((await request(app).post('/s/increment').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+          count: 2,
+        });
       });
 
       it('answers 503 when Redis drops the connection during a request', async () => {
@@ -99,7 +111,10 @@ describeWhen(redisServerMissing(), 'RedisBackend when Redis fails', () => {
         const cookie = await counting(app);
         server.pause();
         const reading = onceCalled(patient, 'read');
-        const pending = request(app).post('/s/increment').set('Cookie', cookie).then(res => res);
+        const pending = request(app)
+          .post('/s/increment')
+          .set('Cookie', cookie)
+          .then(res => res);
         await reading; // the request is waiting for Redis
         await server.kill();
         const res = await pending;
@@ -111,7 +126,12 @@ describeWhen(redisServerMissing(), 'RedisBackend when Redis fails', () => {
       });
 
       it('refuses at once when maxPending commands are already waiting, so nothing piles up', async () => {
-        const bounded = new RedisBackend({ client, prefix: uniquePrefix('faults'), commandTimeout: 60_000, maxPending: 3 });
+        const bounded = new RedisBackend({
+          client,
+          prefix: uniquePrefix('faults'),
+          commandTimeout: 60_000,
+          maxPending: 3,
+        });
         server.pause();
         const waiting = [bounded.exists('a'), bounded.exists('b'), bounded.exists('c')];
         const error = await rejection(bounded.exists('d'));

@@ -8,7 +8,17 @@ import request from 'supertest';
 import { type BackendContext, RedisBackend, type SessionData, SessionError, type SessionMetadata } from '../../src';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import { type AnyRedisClient, DRIVERS, closeClient, deleteKeys, describeWithRedis, keysOf, rawCommand, redisClient, uniquePrefix } from '../support/redis';
+import {
+  type AnyRedisClient,
+  DRIVERS,
+  closeClient,
+  deleteKeys,
+  describeWithRedis,
+  keysOf,
+  rawCommand,
+  redisClient,
+  uniquePrefix,
+} from '../support/redis';
 import { sessionApp } from '../support/session-controller';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -55,7 +65,10 @@ describeWithRedis('RedisBackend', () => {
 
         it('refuses what is not a supported client, naming the option', () => {
           for (const bad of [undefined, {}, { get: () => 1 }, 'redis://localhost']) {
-            expect(() => new RedisBackend({ client: bad as never }), String(bad)).to.throw(SessionError, /option `client`/);
+            expect(() => new RedisBackend({ client: bad as never }), String(bad)).to.throw(
+              SessionError,
+              /option `client`/,
+            );
           }
         });
 
@@ -102,16 +115,25 @@ describeWithRedis('RedisBackend', () => {
           const id = await backend.write({ n: 1 }, undefined, ctx());
           await backend.write({ n: 2 }, id, ctx({ ttl: 0 }));
           expect(await backend.exists(id)).to.equal(false);
-          const expired = await backend.write({ n: 1, __session: { created: NOW - 100, accessed: NOW - 100, expires: NOW - 1 } });
+          const expired = await backend.write({
+            n: 1,
+            __session: { created: NOW - 100, accessed: NOW - 100, expires: NOW - 1 },
+          });
           expect(await backend.exists(expired), 'a direct write of an expired record').to.equal(false);
         });
 
         it('touch() stores the metadata and sets the TTL, and leaves the data alone', async () => {
-          const id = await backend.write({ n: 1, __session: { created: NOW, accessed: NOW, expires: NOW + 60 } }, undefined, ctx({ ttl: 60 }));
+          const id = await backend.write(
+            { n: 1, __session: { created: NOW, accessed: NOW, expires: NOW + 60 } },
+            undefined,
+            ctx({ ttl: 60 }),
+          );
           const metadata: SessionMetadata = { created: NOW, accessed: NOW + 30, expires: NOW + 630 };
           await backend.touch(id, metadata, ctx({ ttl: 600 }));
           expect(await backend.read(id)).to.deep.equal({ n: 1, __session: metadata });
-          expect(Number(await redis(keyOf(id), 'PTTL', keyOf(id)))).to.be.above(500_000).and.at.most(600_000);
+          expect(Number(await redis(keyOf(id), 'PTTL', keyOf(id))))
+            .to.be.above(500_000)
+            .and.at.most(600_000);
         });
 
         it('touch() does not bring back a session that is gone', async () => {
@@ -151,8 +173,16 @@ describeWithRedis('RedisBackend', () => {
 
         it('replaces a nested value whole: the last writer of one key wins', async () => {
           const id = await backend.write({ cart: { tea: 1, milk: 1 } }, undefined, ctx());
-          await backend.write({ cart: { tea: 2, milk: 1 } }, id, ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }));
-          await backend.write({ cart: { tea: 1, milk: 5 } }, id, ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }));
+          await backend.write(
+            { cart: { tea: 2, milk: 1 } },
+            id,
+            ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }),
+          );
+          await backend.write(
+            { cart: { tea: 1, milk: 5 } },
+            id,
+            ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }),
+          );
           expect(await backend.read(id)).to.deep.equal({ cart: { tea: 1, milk: 5 } });
         });
 
@@ -199,7 +229,15 @@ describeWithRedis('RedisBackend', () => {
 
         it('drops prototype keys from what it reads', async () => {
           const id = backend.generateId();
-          await redis(keyOf(id), 'HSET', keyOf(id), '__proto__', '{"polluted":true}', 'nested', '{"__proto__":{"polluted":true},"ok":1}');
+          await redis(
+            keyOf(id),
+            'HSET',
+            keyOf(id),
+            '__proto__',
+            '{"polluted":true}',
+            'nested',
+            '{"__proto__":{"polluted":true},"ok":1}',
+          );
           const record = (await backend.read(id)) as SessionData;
           expect(record).to.deep.equal({ nested: { ok: 1 } });
           expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
@@ -249,7 +287,7 @@ describeWithRedis('RedisBackend', () => {
           expect(await bounded.listUserSessions('many')).to.have.length(0);
         });
 
-        it('destroys every session of a user but the one excepted, and no one else\'s', async () => {
+        it("destroys every session of a user but the one excepted, and no one else's", async () => {
           const [current, other, third] = [
             await indexed.write({ userId: 7 }, undefined, ctx()),
             await indexed.write({ userId: 7 }, undefined, ctx()),

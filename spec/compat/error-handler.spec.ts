@@ -31,13 +31,18 @@ describe("the README's error handler (compat)", () => {
   it('keeps the 503 of a SessionBackendError that routing-controllers passes on', async () => {
     configureSessions({ backend: new InMemoryBackend() });
     const app = express();
-    useExpressServer(app, { controllers: [FailingController], middlewares: [NoGlobals], interceptors: [NoGlobals], defaultErrorHandler: false });
+    useExpressServer(app, {
+      controllers: [FailingController],
+      middlewares: [NoGlobals],
+      interceptors: [NoGlobals],
+      defaultErrorHandler: false,
+    });
     app.use(errorHandler);
     const res = await request(app).get('/handled').expect(503);
     expect(res.body).to.deep.equal({ name: 'SessionBackendError', message: 'Something went wrong' });
   });
 
-  it('lets routing-controllers\' own answer through a held response', async () => {
+  it("lets routing-controllers' own answer through a held response", async () => {
     configureSessions({ backend: new InMemoryBackend() });
     const app = express();
     useExpressServer(app, { controllers: [FailingController], middlewares: [NoGlobals], interceptors: [NoGlobals] });

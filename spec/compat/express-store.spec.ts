@@ -32,7 +32,11 @@ interface Memorystore extends ExpressSessionStore {
 const MemoryStoreOfMemorystore = createMemoryStore(session) as unknown as new (options: object) => Memorystore;
 const PgStore = connectPgSimple(session);
 
-type StoredRecord = Record<string, any>;
+/** A record as an express-session store keeps it: the data beside express-session's cookie object. */
+interface StoredRecord {
+  cookie: { expires: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
 
 /** A store under test and what it holds, read with its own means. */
 interface StoreUnderTest {
@@ -45,7 +49,7 @@ interface StoreUnderTest {
 }
 
 /** Calls a callback-style store method as a promise. */
-function ask(store: ExpressSessionStore, method: 'get' | 'destroy', id: string): Promise<any> {
+function ask(store: ExpressSessionStore, method: 'get' | 'destroy', id: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     store[method](id, (error, value) => (error ? reject(error) : resolve(value)));
   });
@@ -124,7 +128,7 @@ function describeOverHttp(open: () => Promise<StoreUnderTest>): void {
 }
 
 describe('ExpressSessionStoreBackend', () => {
-  describe('over express-session\'s MemoryStore', () => {
+  describe("over express-session's MemoryStore", () => {
     describeOverHttp(async () => {
       const store = new MemoryStore();
       // Its records, as JSON text by id (not part of its typed surface).
@@ -155,7 +159,7 @@ describe('ExpressSessionStoreBackend', () => {
       const store = new MemoryStoreOfMemorystore({});
       return {
         store,
-        raw: id => ask(store, 'get', id),
+        raw: id => ask(store, 'get', id) as Promise<StoredRecord | undefined>,
         // memorystore's TTL is the cookie's maxAge (ms), kept per entry in its LRU cache; `e` is when it ends.
         remaining: async id => (store.store.dump().find(entry => entry.k === id)!.e - Date.now()) / 1000,
         close: async () => store.stopInterval(),
@@ -214,7 +218,13 @@ describe('ExpressSessionStoreBackend', () => {
     });
 
     const openStore = () =>
-      new PgStore({ pool, schemaName: schema, tableName: table, createTableIfMissing: true, pruneSessionInterval: false });
+      new PgStore({
+        pool,
+        schemaName: schema,
+        tableName: table,
+        createTableIfMissing: true,
+        pruneSessionInterval: false,
+      });
     const emptyTable = async () => void (await pool.query(`DELETE FROM ${qualified}`).catch(() => undefined));
 
     describeOverHttp(async () => {
@@ -244,7 +254,15 @@ describe('ExpressSessionStoreBackend', () => {
   describe('the store argument', () => {
     it('refuses what is not an express-session store, and says what to pass', () => {
       const noDestroy = { get() {}, set() {} };
-      const bad = [undefined, null, {}, 'redis://127.0.0.1', new Map(), noDestroy, { ...noDestroy, get: 1, destroy() {} }];
+      const bad = [
+        undefined,
+        null,
+        {},
+        'redis://127.0.0.1',
+        new Map(),
+        noDestroy,
+        { ...noDestroy, get: 1, destroy() {} },
+      ];
       for (const store of bad) {
         expect(() => new ExpressSessionStoreBackend(store as never), String(store))
           .to.throw(SessionError, /expected an express-session store \(get, set and destroy with callbacks\)/)
@@ -258,26 +276,31 @@ describe('ExpressSessionStoreBackend', () => {
   });
 
   describe('the record', () => {
-    it('has no touch(): a store\'s touch() would keep stale metadata, so the middleware rewrites instead', () => {
+    it("has no touch(): a store's touch() would keep stale metadata, so the middleware rewrites instead", () => {
       expect(new ExpressSessionStoreBackend(new MemoryStore()).touch).to.equal(undefined);
     });
 
     it('refuses data under "cookie", the key express-session stores keep their cookie in', async () => {
       const backend = new ExpressSessionStoreBackend(new MemoryStore());
-      const error = await backend.write({ cookie: 'mine' }).then(() => undefined, (caught: unknown) => caught);
+      const error = await backend.write({ cookie: 'mine' }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
       expect(error).to.be.instanceOf(SessionError).with.property('code', 'RESERVED_KEY');
     });
   });
 
   describe('a store that fails', () => {
-    it('answers 503 when set calls back with an error: no Set-Cookie, not the handler\'s answer', async () => {
+    it("answers 503 when set calls back with an error: no Set-Cookie, not the handler's answer", async () => {
       const backend = new ExpressSessionStoreBackend(faulty({ set: 'callback' }));
       expectBackendFailure(await request(sessionApp({ backend })).post('/s/set?n=1'));
     });
 
     it('answers 503 when get throws', async () => {
       const backend = new ExpressSessionStoreBackend(faulty({ get: 'throw' }));
-      const res = await request(sessionApp({ backend })).get('/s/read').set('Cookie', `session=${backend.generateId()}`);
+      const res = await request(sessionApp({ backend }))
+        .get('/s/read')
+        .set('Cookie', `session=${backend.generateId()}`);
       expectBackendFailure(res);
     });
 
@@ -308,13 +331,17 @@ describe('ExpressSessionStoreBackend', () => {
   });
 
   describe('a store that never calls back', () => {
-    for (const [method, route] of [['get', 'read'], ['set', 'write']] as const) {
+    for (const [method, route] of [
+      ['get', 'read'],
+      ['set', 'write'],
+    ] as const) {
       it(`answers 503 once backendTimeout is over (${method})`, async () => {
         const backend = new ExpressSessionStoreBackend(faulty({ [method]: 'hang' }));
         const app = sessionApp({ backend, backendTimeout: 0.2 });
-        const res = method === 'get'
-          ? await request(app).get('/s/read').set('Cookie', `session=${backend.generateId()}`)
-          : await request(app).post('/s/set?n=1');
+        const res =
+          method === 'get'
+            ? await request(app).get('/s/read').set('Cookie', `session=${backend.generateId()}`)
+            : await request(app).post('/s/set?n=1');
         expectBackendFailure(res, true);
         expect(res.body.message).to.include(`did not answer (${route})`);
       });
@@ -338,7 +365,7 @@ describe('ExpressSessionStoreBackend', () => {
 });
 
 describeBackendConformance(
-  'ExpressSessionStoreBackend over express-session\'s MemoryStore',
+  "ExpressSessionStoreBackend over express-session's MemoryStore",
   () => new ExpressSessionStoreBackend(new MemoryStore()),
   // It expires records on the wall clock (cookie.expires against Date.now()), not on ctx.now; the middleware still
   // ends sessions from its own metadata, which the suite's HTTP specs check.
@@ -372,35 +399,42 @@ type Method = 'get' | 'set' | 'destroy';
 function faulty(behaviours: Partial<Record<Method, Behaviour>>): ExpressSessionStore & { calls: Method[] } {
   const inner = new MemoryStore();
   const calls: Method[] = [];
-  const method = (name: Method) => (...args: any[]) => {
-    calls.push(name);
-    const call = (...params: unknown[]) => (inner[name] as (...rest: unknown[]) => unknown).apply(inner, params);
-    const callback = args.pop() as (error?: unknown, value?: unknown) => void;
-    const run = () =>
-      new Promise<unknown>((resolve, reject) => call(...args, (e: unknown, v: unknown) => (e ? reject(e) : resolve(v))));
-    switch (behaviours[name]) {
-      case 'callback':
-        return void setImmediate(callback, new Error(`store down (${name}), session ${args[0]}`));
-      case 'throw':
-        throw new Error(`store down (${name}), session ${args[0]}`);
-      case 'reject':
-        return Promise.reject(new Error(`store down (${name}), session ${args[0]}`));
-      case 'hang':
-        return undefined;
-      case 'both':
-        return run().then(value => (callback(null, value), value), error => (callback(error), Promise.reject(error)));
-      case 'promise-only':
-        return run();
-      case 'resolve-then-callback':
-        call(...args, callback); // MemoryStore calls back on the next turn (setImmediate)
-        return Promise.resolve(undefined);
-      case 'resolve-then-error':
-        setImmediate(callback, new Error(`store down (${name}), session ${args[0]}`));
-        return Promise.resolve(undefined);
-      default:
-        return call(...args, callback);
-    }
-  };
+  const method =
+    (name: Method) =>
+    (...args: unknown[]) => {
+      calls.push(name);
+      const call = (...params: unknown[]) => (inner[name] as (...rest: unknown[]) => unknown).apply(inner, params);
+      const callback = args.pop() as (error?: unknown, value?: unknown) => void;
+      const run = () =>
+        new Promise<unknown>((resolve, reject) =>
+          call(...args, (e: unknown, v: unknown) => (e ? reject(e) : resolve(v))),
+        );
+      switch (behaviours[name]) {
+        case 'callback':
+          return void setImmediate(callback, new Error(`store down (${name}), session ${args[0]}`));
+        case 'throw':
+          throw new Error(`store down (${name}), session ${args[0]}`);
+        case 'reject':
+          return Promise.reject(new Error(`store down (${name}), session ${args[0]}`));
+        case 'hang':
+          return undefined;
+        case 'both':
+          return run().then(
+            value => (callback(null, value), value),
+            error => (callback(error), Promise.reject(error)),
+          );
+        case 'promise-only':
+          return run();
+        case 'resolve-then-callback':
+          call(...args, callback); // MemoryStore calls back on the next turn (setImmediate)
+          return Promise.resolve(undefined);
+        case 'resolve-then-error':
+          setImmediate(callback, new Error(`store down (${name}), session ${args[0]}`));
+          return Promise.resolve(undefined);
+        default:
+          return call(...args, callback);
+      }
+    };
   return { get: method('get'), set: method('set'), destroy: method('destroy'), calls };
 }
 
@@ -415,6 +449,5 @@ function expectBackendFailure(res: request.Response, timedOut = false): void {
   expect(res.body.message).to.match(timedOut ? /did not answer/ : /failed to/);
   expect(res.body).to.not.have.property('id');
   expect(res.headers['set-cookie'], 'no Set-Cookie').to.equal(undefined);
-  expect(res.text, 'the store\'s message stays out of the answer').to.not.include('store down');
+  expect(res.text, "the store's message stays out of the answer").to.not.include('store down');
 }
-

@@ -9,7 +9,10 @@ const FIXTURE = 'spec/compat/fixtures/first-request-app.ts';
 
 /** The `session=...` pair the response sets, or undefined. */
 function sessionCookie(response: Response): string | undefined {
-  return response.headers.getSetCookie().find(line => line.startsWith('session='))?.split(';')[0];
+  return response.headers
+    .getSetCookie()
+    .find(line => line.startsWith('session='))
+    ?.split(';')[0];
 }
 
 async function visits(app: ChildApp, cookie: string): Promise<unknown> {
@@ -21,7 +24,10 @@ describe('the first requests of a process (compat)', function () {
   this.timeout(30000);
 
   const cases = [
-    { mode: 'before', title: 'helmet, response-time, morgan and compression on the app, routing-controllers after them' },
+    {
+      mode: 'before',
+      title: 'helmet, response-time, morgan and compression on the app, routing-controllers after them',
+    },
     { mode: 'after', title: 'compression after the session middleware, in the same @UseBefore' },
     { mode: 'express', title: 'plain express with sessionMiddleware() after compression' },
   ];
@@ -43,7 +49,9 @@ describe('the first requests of a process (compat)', function () {
 
       it('saves every write of a burst of concurrent first requests', async () => {
         const responses = await Promise.all(
-          Array.from({ length: 16 }, () => fetch(`${app.url}/visits`, { method: 'POST', headers: { 'accept-encoding': 'gzip' } })),
+          Array.from({ length: 16 }, () =>
+            fetch(`${app.url}/visits`, { method: 'POST', headers: { 'accept-encoding': 'gzip' } }),
+          ),
         );
         const cookies = responses.map(sessionCookie);
         expect(responses.map(response => response.status)).to.deep.equal(responses.map(() => 200));

@@ -38,7 +38,7 @@ class CounterSession {
 function expectJsonError(res: request.Response, name: string, code: string): void {
   expect(res.headers['content-type']).to.match(/^application\/json/);
   expect(res.body).to.include({ name, code });
-  expect(res.body.message).to.be.a('string').and.not.empty;
+  expect(res.body.message).to.be.a('string').and.have.length.above(0);
   expect(res.text).to.not.include('<').and.not.include('    at ');
 }
 
@@ -57,14 +57,22 @@ describe('errors as JSON (compat)', () => {
       it("answers a stored session that fails the schema under onInvalid: 'reject' with 400 and the issues", async () => {
         const backend = new InMemoryBackend();
         const id = await backend.write({ n: 'not a number' });
-        const app = createApp([JsonErrorsController], { backend, autoload: true, schema: CounterSession, validation: { onInvalid: 'reject' } }, { express: major });
+        const app = createApp(
+          [JsonErrorsController],
+          { backend, autoload: true, schema: CounterSession, validation: { onInvalid: 'reject' } },
+          { express: major },
+        );
         const res = await request(app).get('/json').set('Cookie', `session=${id}`).expect(400);
         expectJsonError(res, 'SessionValidationError', 'INVALID_SESSION');
         expect(res.body.errors[0]).to.include({ property: 'n' });
       });
 
       it('answers data that fails the schema before saving with 500, keeping the issues out of the body', async () => {
-        const app = createApp([JsonErrorsController], { backend: new InMemoryBackend(), autoload: true, schema: CounterSession, validation: { beforeSave: true } }, { express: major });
+        const app = createApp(
+          [JsonErrorsController],
+          { backend: new InMemoryBackend(), autoload: true, schema: CounterSession, validation: { beforeSave: true } },
+          { express: major },
+        );
         const res = await request(app).get('/json/invalid').expect(500);
         expectJsonError(res, 'SessionValidationError', 'INVALID_SESSION');
         expect(res.body).to.not.have.property('errors');

@@ -28,7 +28,14 @@ import {
 } from '../../src';
 import { SECRET } from '../support/app';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import { type AnyRedisClient, closeClient, deleteKeys, describeWithRedis, redisClient, uniquePrefix } from '../support/redis';
+import {
+  type AnyRedisClient,
+  closeClient,
+  deleteKeys,
+  describeWithRedis,
+  redisClient,
+  uniquePrefix,
+} from '../support/redis';
 
 interface User {
   id: number;
@@ -60,7 +67,10 @@ class AuthController {
   }
 
   @Post('/login')
-  @UseBefore(csrfSynchronisedProtection, auth.authenticate('local', { failureRedirect: '/auth/login', failureFlash: true }))
+  @UseBefore(
+    csrfSynchronisedProtection,
+    auth.authenticate('local', { failureRedirect: '/auth/login', failureFlash: true }),
+  )
   login(@Req() req: Request, @Res() res: Response) {
     return res.json({ user: (req.user as User).name });
   }
@@ -84,7 +94,9 @@ class AuthController {
 
   @Post('/logout')
   logout(@Req() req: Request, @Res() res: Response) {
-    return new Promise<Response>((resolve, reject) => req.logout(error => (error ? reject(error) : resolve(res.json({ ok: true })))));
+    return new Promise<Response>((resolve, reject) =>
+      req.logout(error => (error ? reject(error) : resolve(res.json({ ok: true })))),
+    );
   }
 }
 
@@ -92,7 +104,11 @@ function passportApp(options: SessionOptions): Express {
   configureSessions({ secretKey: SECRET, autoload: true, ...options });
   const app = express();
   app.use(helmet(), compression(), cookieParser(), express.json());
-  return useExpressServer(app, { controllers: [AuthController], middlewares: [NoGlobals], interceptors: [NoGlobals] }) as Express;
+  return useExpressServer(app, {
+    controllers: [AuthController],
+    middlewares: [NoGlobals],
+    interceptors: [NoGlobals],
+  }) as Express;
 }
 
 /** Keeps routing-controllers from installing every @Middleware class it knows of. */
@@ -133,7 +149,10 @@ function describePassport(title: string, create: () => SessionBackend, revocable
     });
 
     it('logs in with a redirect that carries the new cookie', async () => {
-      const res = await request(app).post('/auth/login-redirect').send({ username: 'ada', password: 'secret' }).expect(302);
+      const res = await request(app)
+        .post('/auth/login-redirect')
+        .send({ username: 'ada', password: 'secret' })
+        .expect(302);
       expect(res.headers.location).to.equal('/auth/me');
       expect(await whoIs(cookieHeader(res))).to.equal('ada');
     });
@@ -157,13 +176,20 @@ function describePassport(title: string, create: () => SessionBackend, revocable
       const next = sessionCookie(failed) === undefined ? cookie : cookieHeader(failed);
       const page = await request(app).get('/auth/login').set('Cookie', next).expect(200);
       expect(page.body).to.deep.equal({ messages: ['Wrong name or password'] });
-      const again = await request(app).get('/auth/login').set('Cookie', sessionCookie(page) === undefined ? next : cookieHeader(page)).expect(200);
+      const again = await request(app)
+        .get('/auth/login')
+        .set('Cookie', sessionCookie(page) === undefined ? next : cookieHeader(page))
+        .expect(200);
       expect(again.body).to.deep.equal({ messages: [] });
     });
 
     it('refuses a login without the CSRF token of the session', async () => {
       const { cookie } = await anonymous();
-      await request(app).post('/auth/login').set('Cookie', cookie).send({ username: 'ada', password: 'secret' }).expect(403);
+      await request(app)
+        .post('/auth/login')
+        .set('Cookie', cookie)
+        .send({ username: 'ada', password: 'secret' })
+        .expect(403);
       const other = await anonymous();
       await request(app)
         .post('/auth/login')
@@ -179,7 +205,11 @@ describe('passport, connect-flash and csrf-sync (compat)', () => {
   describePassport('CookieBackend', () => new CookieBackend({ secretKey: SECRET }), false);
   describePassport('EncryptedCookieBackend', () => new EncryptedCookieBackend({ secretKey: SECRET }), false);
   describePassport('InMemoryBackend', () => new InMemoryBackend(), true);
-  describePassport('ExpressSessionStoreBackend on MemoryStore', () => new ExpressSessionStoreBackend(new session.MemoryStore()), true);
+  describePassport(
+    'ExpressSessionStoreBackend on MemoryStore',
+    () => new ExpressSessionStoreBackend(new session.MemoryStore()),
+    true,
+  );
 
   describeWithRedis('on Redis', () => {
     let client: AnyRedisClient;

@@ -16,12 +16,16 @@ describe('option: cookie.secure over plain http (compat)', function () {
   /** A session write through the app's trusted loopback proxy; returns the session cookie's value. */
   function write(label: string, headers: Record<string, string>): Promise<string> {
     return new Promise((resolve, reject) => {
-      const request = http.request(`${app.url}/visits`, { method: 'POST', headers: { 'x-label': label, ...headers } }, response => {
-        response.resume();
-        expect(response.statusCode).to.equal(200);
-        const cookie = response.headers['set-cookie']?.find(line => line.startsWith('session='));
-        response.on('end', () => resolve(cookie!.split(';')[0].slice('session='.length)));
-      });
+      const request = http.request(
+        `${app.url}/visits`,
+        { method: 'POST', headers: { 'x-label': label, ...headers } },
+        response => {
+          response.resume();
+          expect(response.statusCode).to.equal(200);
+          const cookie = response.headers['set-cookie']?.find(line => line.startsWith('session='));
+          response.on('end', () => resolve(cookie!.split(';')[0].slice('session='.length)));
+        },
+      );
       request.on('error', reject);
       request.end();
     });
@@ -51,7 +55,13 @@ describe('option: cookie.secure over plain http (compat)', function () {
 describe('isPlainHttpFromAfar', () => {
   /** A request as express would present it, from a client at `ip` that the app does not see through a proxy. */
   function direct(ip: string, headers: Record<string, string>): Request {
-    return { socket: { remoteAddress: ip }, app: { get: () => false }, secure: false, ip, headers } as unknown as Request;
+    return {
+      socket: { remoteAddress: ip },
+      app: { get: () => false },
+      secure: false,
+      ip,
+      headers,
+    } as unknown as Request;
   }
 
   it('holds for plain http from another host', () => {
@@ -59,8 +69,12 @@ describe('isPlainHttpFromAfar', () => {
   });
 
   it('does not hold behind an untrusted proxy that forwards https: the browser is on https', () => {
-    expect(isPlainHttpFromAfar(direct('10.1.2.3', { host: 'shop.example', 'x-forwarded-proto': 'https' }))).to.equal(false);
-    expect(isPlainHttpFromAfar(direct('10.1.2.3', { host: 'shop.example', forwarded: 'for=1.2.3.4;proto=https' }))).to.equal(false);
+    expect(isPlainHttpFromAfar(direct('10.1.2.3', { host: 'shop.example', 'x-forwarded-proto': 'https' }))).to.equal(
+      false,
+    );
+    expect(
+      isPlainHttpFromAfar(direct('10.1.2.3', { host: 'shop.example', forwarded: 'for=1.2.3.4;proto=https' })),
+    ).to.equal(false);
   });
 
   it('does not hold for a browser on localhost behind a forwarded port', () => {

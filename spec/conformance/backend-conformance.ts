@@ -15,7 +15,13 @@ import { Get, InternalServerError, JsonController, Post, Req, UseBefore } from '
 import request from 'supertest';
 import { Service } from 'typedi';
 import { IsArray, IsInt, IsOptional } from 'class-validator';
-import { type BackendContext, type SessionBackend, type SessionData, SessionMiddleware, type SessionOptions } from '../../src';
+import {
+  type BackendContext,
+  type SessionBackend,
+  type SessionData,
+  SessionMiddleware,
+  type SessionOptions,
+} from '../../src';
 import { createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
@@ -84,7 +90,10 @@ const LIFETIME = 3600;
 const SAMPLE: SessionData = {
   userId: 7,
   user: { name: 'Zoë', roles: ['admin', 'editor'], address: { city: 'Kraków' } },
-  cart: [{ sku: 'a-1', qty: 2 }, { sku: 'b;2', qty: 1 }],
+  cart: [
+    { sku: 'a-1', qty: 2 },
+    { sku: 'b;2', qty: 1 },
+  ],
   ratio: 1.5,
   flag: false,
   nothing: null,
@@ -252,20 +261,25 @@ export function describeBackendConformance(
           if (serverSideIds) expect(second).to.equal(first);
         });
 
-        itWhen(createsOnlyIfAbsent, 'it ignores ctx.isNew', 'never creates a new session over a stored record', async () => {
-          const created = { ...ctxAt(NOW), isNew: true };
-          const taken = await backend.write({ owner: 'a' }, undefined, created);
-          // A weak generator that offers the taken id first, as a new session's and as regenerate()'s id.
-          const restore = offerFirst(backend, taken);
-          const minted = await backend.write({ owner: 'b' }, undefined, created);
-          restore();
-          const given = await backend.write({ owner: 'c' }, taken, created);
-          expect(minted).to.not.equal(taken);
-          expect(given).to.not.equal(taken).and.not.equal(minted);
-          expect(await backend.read(taken, ctxAt(NOW))).to.deep.equal({ owner: 'a' });
-          expect(await backend.read(minted, ctxAt(NOW))).to.deep.equal({ owner: 'b' });
-          expect(await backend.read(given, ctxAt(NOW))).to.deep.equal({ owner: 'c' });
-        });
+        itWhen(
+          createsOnlyIfAbsent,
+          'it ignores ctx.isNew',
+          'never creates a new session over a stored record',
+          async () => {
+            const created = { ...ctxAt(NOW), isNew: true };
+            const taken = await backend.write({ owner: 'a' }, undefined, created);
+            // A weak generator that offers the taken id first, as a new session's and as regenerate()'s id.
+            const restore = offerFirst(backend, taken);
+            const minted = await backend.write({ owner: 'b' }, undefined, created);
+            restore();
+            const given = await backend.write({ owner: 'c' }, taken, created);
+            expect(minted).to.not.equal(taken);
+            expect(given).to.not.equal(taken).and.not.equal(minted);
+            expect(await backend.read(taken, ctxAt(NOW))).to.deep.equal({ owner: 'a' });
+            expect(await backend.read(minted, ctxAt(NOW))).to.deep.equal({ owner: 'b' });
+            expect(await backend.read(given, ctxAt(NOW))).to.deep.equal({ owner: 'c' });
+          },
+        );
 
         it('works when called without a ctx', async () => {
           const id = await backend.write({ plain: 'call' });
@@ -282,16 +296,21 @@ export function describeBackendConformance(
           expect((record as SessionData).__session, 'the metadata key').to.deep.equal(SAMPLE.__session);
         });
 
-        itWhen(copiesData, 'it keeps the object it is given', 'returns a copy, not the object that was written', async () => {
-          const data = structuredClone(SAMPLE);
-          const id = await backend.write(data, undefined, ctxAt(NOW));
-          const first = (await backend.read(id, ctxAt(NOW))) as SessionData;
-          const second = (await backend.read(id, ctxAt(NOW))) as SessionData;
-          expect(first).to.deep.equal(SAMPLE);
-          expect(first).to.not.equal(data);
-          expect(first.user).to.not.equal(data.user);
-          expect(second).to.not.equal(first);
-        });
+        itWhen(
+          copiesData,
+          'it keeps the object it is given',
+          'returns a copy, not the object that was written',
+          async () => {
+            const data = structuredClone(SAMPLE);
+            const id = await backend.write(data, undefined, ctxAt(NOW));
+            const first = (await backend.read(id, ctxAt(NOW))) as SessionData;
+            const second = (await backend.read(id, ctxAt(NOW))) as SessionData;
+            expect(first).to.deep.equal(SAMPLE);
+            expect(first).to.not.equal(data);
+            expect(first.user).to.not.equal(data.user);
+            expect(second).to.not.equal(first);
+          },
+        );
 
         it('finds no session under an id it never issued', async () => {
           const id = backend.generateId();
@@ -342,13 +361,18 @@ export function describeBackendConformance(
       });
 
       describe('ctx.ttl', () => {
-        itWhen(honoursTtl, 'it does not expire records itself', 'keeps a record until now + ttl, and drops it then', async () => {
-          const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW, 60));
-          expect(await backend.read(id, ctxAt(NOW + 59)), 'one second before').to.deep.equal({ n: 1 });
-          expect(await backend.exists(id, ctxAt(NOW + 59))).to.equal(true);
-          expectNoSession(await backend.read(id, ctxAt(NOW + 60)), 'at now + ttl');
-          expect(await backend.exists(id, ctxAt(NOW + 60))).to.equal(false);
-        });
+        itWhen(
+          honoursTtl,
+          'it does not expire records itself',
+          'keeps a record until now + ttl, and drops it then',
+          async () => {
+            const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW, 60));
+            expect(await backend.read(id, ctxAt(NOW + 59)), 'one second before').to.deep.equal({ n: 1 });
+            expect(await backend.exists(id, ctxAt(NOW + 59))).to.equal(true);
+            expectNoSession(await backend.read(id, ctxAt(NOW + 60)), 'at now + ttl');
+            expect(await backend.exists(id, ctxAt(NOW + 60))).to.equal(false);
+          },
+        );
 
         itWhen(honoursTtl, 'it does not expire records itself', 'counts the ttl from the latest write', async () => {
           const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW, 60));
@@ -452,15 +476,20 @@ export function describeBackendConformance(
         expect(isCleared(sessionCookie(res)), 'a cleared session cookie').to.equal(true);
       });
 
-      itWhen(revocable, 'it cannot revoke a session', 'no longer loads a destroyed session from its old cookie', async () => {
-        const app = serve();
-        const first = await request(app).get('/conformance/count').expect(200);
-        const old = cookieHeader(first);
-        await request(app).post('/conformance/destroy').set('Cookie', old).expect(200);
-        const res = await request(app).get('/conformance/peek').set('Cookie', old).expect(200);
-        expect(res.body).to.deep.equal({ count: null, history: null });
-        expect(await backend.exists(sessionCookie(first)!.value, ctxNow())).to.equal(false);
-      });
+      itWhen(
+        revocable,
+        'it cannot revoke a session',
+        'no longer loads a destroyed session from its old cookie',
+        async () => {
+          const app = serve();
+          const first = await request(app).get('/conformance/count').expect(200);
+          const old = cookieHeader(first);
+          await request(app).post('/conformance/destroy').set('Cookie', old).expect(200);
+          const res = await request(app).get('/conformance/peek').set('Cookie', old).expect(200);
+          expect(res.body).to.deep.equal({ count: null, history: null });
+          expect(await backend.exists(sessionCookie(first)!.value, ctxNow())).to.equal(false);
+        },
+      );
 
       it('moves the data to a new cookie on regenerate', async () => {
         const app = serve();
@@ -475,38 +504,64 @@ export function describeBackendConformance(
         expect(peek.body).to.deep.equal({ count: 1, history: [1] });
       });
 
-      itWhen(revocable, 'it cannot revoke a session', 'no longer loads the data from the cookie used before regenerate', async () => {
-        const app = serve();
-        const first = await request(app).get('/conformance/count').expect(200);
-        const old = cookieHeader(first);
-        await request(app).post('/conformance/regenerate').set('Cookie', old).expect(200);
-        const res = await request(app).get('/conformance/peek').set('Cookie', old).expect(200);
-        expect(res.body).to.deep.equal({ count: null, history: null });
-        expect(await backend.exists(sessionCookie(first)!.value, ctxNow())).to.equal(false);
-      });
+      itWhen(
+        revocable,
+        'it cannot revoke a session',
+        'no longer loads the data from the cookie used before regenerate',
+        async () => {
+          const app = serve();
+          const first = await request(app).get('/conformance/count').expect(200);
+          const old = cookieHeader(first);
+          await request(app).post('/conformance/regenerate').set('Cookie', old).expect(200);
+          const res = await request(app).get('/conformance/peek').set('Cookie', old).expect(200);
+          expect(res.body).to.deep.equal({ count: null, history: null });
+          expect(await backend.exists(sessionCookie(first)!.value, ctxNow())).to.equal(false);
+        },
+      );
 
-      itWhen(createsOnlyIfAbsent, 'it ignores ctx.isNew', 'gives a second visitor a session of their own when generateId() repeats an id', async () => {
-        const app = serve();
-        const first = await request(app).get('/conformance/count').expect(200);
-        const restore = offerFirst(backend, sessionCookie(first)!.value);
-        const second = await request(app).get('/conformance/count').expect(200);
-        restore();
-        expect(sessionCookie(second)!.value).to.not.equal(sessionCookie(first)!.value);
-        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(first)).expect(200)).body).to.deep.equal({ count: 2 });
-        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(second)).expect(200)).body).to.deep.equal({ count: 2 });
-      });
+      itWhen(
+        createsOnlyIfAbsent,
+        'it ignores ctx.isNew',
+        'gives a second visitor a session of their own when generateId() repeats an id',
+        async () => {
+          const app = serve();
+          const first = await request(app).get('/conformance/count').expect(200);
+          const restore = offerFirst(backend, sessionCookie(first)!.value);
+          const second = await request(app).get('/conformance/count').expect(200);
+          restore();
+          expect(sessionCookie(second)!.value).to.not.equal(sessionCookie(first)!.value);
+          expect(
+            (await request(app).get('/conformance/count').set('Cookie', cookieHeader(first)).expect(200)).body,
+          ).to.deep.equal({ count: 2 });
+          expect(
+            (await request(app).get('/conformance/count').set('Cookie', cookieHeader(second)).expect(200)).body,
+          ).to.deep.equal({ count: 2 });
+        },
+      );
 
-      itWhen(createsOnlyIfAbsent, 'it ignores ctx.isNew', 'never regenerates onto the id of another visitor', async () => {
-        const app = serve();
-        const other = await request(app).get('/conformance/count').expect(200);
-        const mine = await request(app).get('/conformance/count').expect(200);
-        const restore = offerFirst(backend, sessionCookie(other)!.value);
-        const renewed = await request(app).post('/conformance/regenerate').set('Cookie', cookieHeader(mine)).expect(200);
-        restore();
-        expect(sessionCookie(renewed)!.value).to.not.equal(sessionCookie(other)!.value);
-        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(other)).expect(200)).body).to.deep.equal({ count: 2 });
-        expect((await request(app).get('/conformance/count').set('Cookie', cookieHeader(renewed)).expect(200)).body).to.deep.equal({ count: 2 });
-      });
+      itWhen(
+        createsOnlyIfAbsent,
+        'it ignores ctx.isNew',
+        'never regenerates onto the id of another visitor',
+        async () => {
+          const app = serve();
+          const other = await request(app).get('/conformance/count').expect(200);
+          const mine = await request(app).get('/conformance/count').expect(200);
+          const restore = offerFirst(backend, sessionCookie(other)!.value);
+          const renewed = await request(app)
+            .post('/conformance/regenerate')
+            .set('Cookie', cookieHeader(mine))
+            .expect(200);
+          restore();
+          expect(sessionCookie(renewed)!.value).to.not.equal(sessionCookie(other)!.value);
+          expect(
+            (await request(app).get('/conformance/count').set('Cookie', cookieHeader(other)).expect(200)).body,
+          ).to.deep.equal({ count: 2 });
+          expect(
+            (await request(app).get('/conformance/count').set('Cookie', cookieHeader(renewed)).expect(200)).body,
+          ).to.deep.equal({ count: 2 });
+        },
+      );
 
       it('does not adopt a session id invented by the client', async () => {
         const app = serve();

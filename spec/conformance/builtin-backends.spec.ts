@@ -24,15 +24,28 @@ describeBackendConformance('CookieBackend', () => new CookieBackend({ secretKey:
   honoursTtl: false,
 });
 
-describeBackendConformance('InMemoryBackend with a schema', () => new InMemoryBackend(), { revocable: true }, {
-  sessionOptions: { schema: ConformanceSession, validation: { validator: { forbidNonWhitelisted: true, whitelist: true }, beforeSave: true } },
-});
+describeBackendConformance(
+  'InMemoryBackend with a schema',
+  () => new InMemoryBackend(),
+  { revocable: true },
+  {
+    sessionOptions: {
+      schema: ConformanceSession,
+      validation: { validator: { forbidNonWhitelisted: true, whitelist: true }, beforeSave: true },
+    },
+  },
+);
 
-describeBackendConformance('CookieBackend with a schema', () => new CookieBackend({ secretKey: SECRET }), {
-  revocable: false,
-  serverSideIds: false,
-  honoursTtl: false,
-}, { sessionOptions: { schema: ConformanceSession, validation: { beforeSave: true } } });
+describeBackendConformance(
+  'CookieBackend with a schema',
+  () => new CookieBackend({ secretKey: SECRET }),
+  {
+    revocable: false,
+    serverSideIds: false,
+    honoursTtl: false,
+  },
+  { sessionOptions: { schema: ConformanceSession, validation: { beforeSave: true } } },
+);
 
 describeBackendConformance('a custom backend with only the four methods (MapBackend)', () => new MapBackend(), {
   revocable: true,
@@ -57,6 +70,9 @@ describe('a custom backend given as a class', () => {
     const first = await request(app).get('/builtin/count').expect(200);
     const second = await request(app).get('/builtin/count').set('Cookie', cookieHeader(first)).expect(200);
     expect(second.body).to.deep.equal({ count: 2 });
-    expect(await Container.get(MapBackend).exists(sessionCookie(first)!.value), 'the record in the container\'s instance').to.equal(true);
+    expect(
+      await Container.get(MapBackend).exists(sessionCookie(first)!.value),
+      "the record in the container's instance",
+    ).to.equal(true);
   });
 });

@@ -11,8 +11,17 @@ const capabilities = {
   honoursTtl: false,
 };
 
-describeBackendConformance('EncryptedCookieBackend', () => new EncryptedCookieBackend({ secretKey: SECRET }), capabilities);
+describeBackendConformance(
+  'EncryptedCookieBackend',
+  () => new EncryptedCookieBackend({ secretKey: SECRET }),
+  capabilities,
+);
 
-describeBackendConformance('EncryptedCookieBackend with a schema', () => new EncryptedCookieBackend({ secretKey: SECRET }), capabilities, {
-  sessionOptions: { schema: ConformanceSession, validation: { beforeSave: true } },
-});
+describeBackendConformance(
+  'EncryptedCookieBackend with a schema',
+  () => new EncryptedCookieBackend({ secretKey: SECRET }),
+  capabilities,
+  {
+    sessionOptions: { schema: ConformanceSession, validation: { beforeSave: true } },
+  },
+);

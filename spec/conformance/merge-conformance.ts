@@ -42,7 +42,10 @@ class Gate {
     if (this.arrived >= this.opensAt) this.open();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`gate: ${this.arrived} of ${this.opensAt} requests arrived`)), GATE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`gate: ${this.arrived} of ${this.opensAt} requests arrived`)),
+        GATE_TIMEOUT_MS,
+      );
     });
     return Promise.race([this.opened, timeout]).finally(() => clearTimeout(timer));
   }
@@ -166,7 +169,13 @@ export function describeMergeConformance(
       const requests = [];
       for (let i = 0; i < 100; i++) {
         expected[`key${i}`] = String(i);
-        requests.push(request(server).post('/merge/set').query({ gate: name, [`key${i}`]: i }).set('Cookie', cookie).expect(200));
+        requests.push(
+          request(server)
+            .post('/merge/set')
+            .query({ gate: name, [`key${i}`]: i })
+            .set('Cookie', cookie)
+            .expect(200),
+        );
       }
       await Promise.all(requests);
       expect(await dataOf(cookie)).to.deep.equal(expected);
@@ -176,10 +185,18 @@ export function describeMergeConformance(
       const { cookie } = await seed({ keep: 'yes', doomed: 'yes' });
       const { name } = newGate(10);
       const expected: Record<string, string> = { keep: 'yes' };
-      const requests = [request(server).post('/merge/delete').query({ gate: name, doomed: '' }).set('Cookie', cookie).expect(200)];
+      const requests = [
+        request(server).post('/merge/delete').query({ gate: name, doomed: '' }).set('Cookie', cookie).expect(200),
+      ];
       for (let i = 0; i < 9; i++) {
         expected[`key${i}`] = String(i);
-        requests.push(request(server).post('/merge/set').query({ gate: name, [`key${i}`]: i }).set('Cookie', cookie).expect(200));
+        requests.push(
+          request(server)
+            .post('/merge/set')
+            .query({ gate: name, [`key${i}`]: i })
+            .set('Cookie', cookie)
+            .expect(200),
+        );
       }
       await Promise.all(requests);
       expect(await dataOf(cookie)).to.deep.equal(expected);
@@ -188,7 +205,11 @@ export function describeMergeConformance(
     it('keeps a session gone when a slower request on it finishes after a logout', async () => {
       const { cookie, id } = await seed({ user: 'ada' });
       const { name, gate } = newGate();
-      const slow = request(server).post('/merge/set').query({ gate: name, late: 'change' }).set('Cookie', cookie).then(res => res);
+      const slow = request(server)
+        .post('/merge/set')
+        .query({ gate: name, late: 'change' })
+        .set('Cookie', cookie)
+        .then(res => res);
       await gate.whenArrived(1); // the slow request has read the session
       await request(server).post('/merge/destroy').set('Cookie', cookie).expect(200);
       gate.open();
@@ -211,9 +232,20 @@ export function describeMergeConformance(
     it('leaves only the new id after a regenerate that runs concurrently with writes', async () => {
       const { cookie, id } = await seed({ user: 'ada' });
       const { name } = newGate(11);
-      const regenerate = request(server).post('/merge/regenerate').query({ gate: name }).set('Cookie', cookie).expect(200);
+      const regenerate = request(server)
+        .post('/merge/regenerate')
+        .query({ gate: name })
+        .set('Cookie', cookie)
+        .expect(200);
       const writes = [];
-      for (let i = 0; i < 10; i++) writes.push(request(server).post('/merge/set').query({ gate: name, [`key${i}`]: i }).set('Cookie', cookie).expect(200));
+      for (let i = 0; i < 10; i++)
+        writes.push(
+          request(server)
+            .post('/merge/set')
+            .query({ gate: name, [`key${i}`]: i })
+            .set('Cookie', cookie)
+            .expect(200),
+        );
       const [renewed] = await Promise.all([regenerate, ...writes]);
       const newId = sessionCookie(renewed)!.value;
       expect(newId).to.not.equal(id);

@@ -4,7 +4,15 @@
  * checks the real TTLs.
  */
 import { RedisBackend, type SessionBackend } from '../../src';
-import { type AnyRedisClient, DRIVERS, closeClient, deleteKeys, describeWithRedis, redisClient, uniquePrefix } from '../support/redis';
+import {
+  type AnyRedisClient,
+  DRIVERS,
+  closeClient,
+  deleteKeys,
+  describeWithRedis,
+  redisClient,
+  uniquePrefix,
+} from '../support/redis';
 import { describeBackendConformance } from './backend-conformance';
 import { describeMergeConformance } from './merge-conformance';
 

@@ -40,7 +40,11 @@ describe('the demo', () => {
     const app = createDemoApp(SECRET);
     let cookie = '';
     for (let i = 0; i < 20; i++) {
-      const res = await request(app).post('/api/cart').set('Cookie', cookie).send({ item: `item ${i}` }).expect(200);
+      const res = await request(app)
+        .post('/api/cart')
+        .set('Cookie', cookie)
+        .send({ item: `item ${i}` })
+        .expect(200);
       cookie = `session=${sessionCookie(res)!.value}`;
     }
     const res = await request(app).post('/api/cart').set('Cookie', cookie).send({ item: 'one too many' }).expect(500);

@@ -9,7 +9,9 @@ describe('withDeadline', () => {
   });
 
   it('passes on the error of a call that fails in time', async () => {
-    const error = await withDeadline(Promise.reject(new Error('failed')), 1000, timedOut).catch((caught: Error) => caught);
+    const error = await withDeadline(Promise.reject(new Error('failed')), 1000, timedOut).catch(
+      (caught: Error) => caught,
+    );
     expect(error).to.have.property('message', 'failed');
   });
 

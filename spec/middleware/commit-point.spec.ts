@@ -15,19 +15,10 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  BadRequestError,
-  Controller,
-  Get,
-  JsonController,
-  Redirect,
-  Req,
-  Res,
-  UseBefore,
-} from 'routing-controllers';
+import { BadRequestError, Controller, Get, JsonController, Redirect, Req, Res, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
 import { type BackendContext, InMemoryBackend, SessionMiddleware, type SessionData } from '../../src';
-import { EXPRESS_MAJORS, createApp, type ExpressMajor } from '../support/app';
+import { EXPRESS_MAJORS, createApp, type ControllerClass, type ExpressMajor } from '../support/app';
 import { FaultyBackend } from '../support/faulty-backend';
 import {
   type RawClient,
@@ -226,7 +217,10 @@ class ResShapes {
   @Get('/write-head-message-cookies')
   async writeHeadMessageCookies(@Req() req: Request, @Res() res: Response) {
     await touch(req);
-    res.writeHead(200, 'Fine', { 'set-cookie': ['app=message; Path=/', 'app2=message; Path=/'], 'Content-Type': 'text/plain' });
+    res.writeHead(200, 'Fine', {
+      'set-cookie': ['app=message; Path=/', 'app2=message; Path=/'],
+      'Content-Type': 'text/plain',
+    });
     return res.end('writeHead with a status message and two cookies');
   }
 
@@ -389,7 +383,7 @@ class UntouchedShapes {
 
 const CONTROLLERS = [JsonShapes, ResShapes, StreamShapes, ErrorShapes, UntouchedShapes];
 
-function setup(major: ExpressMajor, delayMs = 0, controllers: Function[] = CONTROLLERS) {
+function setup(major: ExpressMajor, delayMs = 0, controllers: ControllerClass[] = CONTROLLERS) {
   const backend = new SequencedBackend();
   backend.delayMs = delayMs;
   const app = createApp(controllers, { backend, autoload: ['/commit/json/sync'] }, { express: major });
@@ -442,8 +436,20 @@ function threeEvents(res: RawResponse): void {
 }
 
 const SHAPES: Shape[] = [
-  { name: 'JSON return (sync handler)', path: '/commit/json/sync', status: 200, check: jsonBody({ shape: 'sync' }), marker: 'sync' },
-  { name: 'async return', path: '/commit/json/async', status: 200, check: jsonBody({ shape: 'async' }), marker: 'async' },
+  {
+    name: 'JSON return (sync handler)',
+    path: '/commit/json/sync',
+    status: 200,
+    check: jsonBody({ shape: 'sync' }),
+    marker: 'sync',
+  },
+  {
+    name: 'async return',
+    path: '/commit/json/async',
+    status: 200,
+    check: jsonBody({ shape: 'async' }),
+    marker: 'async',
+  },
   {
     name: '@Redirect',
     path: '/commit/json/redirect',
@@ -480,7 +486,13 @@ const SHAPES: Shape[] = [
     },
   },
   { name: '@Res send', path: '/commit/res/send', status: 201, check: textBody('sent by send'), marker: 'sent by send' },
-  { name: '@Res json', path: '/commit/res/json', status: 202, check: jsonBody({ shape: 'res json' }), marker: 'res json' },
+  {
+    name: '@Res json',
+    path: '/commit/res/json',
+    status: 202,
+    check: jsonBody({ shape: 'res json' }),
+    marker: 'res json',
+  },
   {
     name: '@Res redirect',
     path: '/commit/res/redirect',
@@ -701,10 +713,14 @@ describe('commit point: the session is committed before the status line goes out
                 const plain = await client.request({ method, path: `${shape.path}?session=no`, headers });
                 const expected = headerLines(plain, 'set-cookie');
                 expect(expected, 'the app sets cookies of its own').to.not.deep.equal([]);
-                expect(appLines, 'the app cookies, exactly as Node sends them without a session').to.deep.equal(expected);
+                expect(appLines, 'the app cookies, exactly as Node sends them without a session').to.deep.equal(
+                  expected,
+                );
               } else {
                 for (const name of shape.appCookies ?? []) {
-                  expect(setCookieLine(res, name), `the app's "${name}" cookie in ${JSON.stringify(lines)}`).to.be.a('string');
+                  expect(setCookieLine(res, name), `the app's "${name}" cookie in ${JSON.stringify(lines)}`).to.be.a(
+                    'string',
+                  );
                 }
                 // Each cookie on its own line: nothing joined, nothing lost, nothing doubled.
                 expect(appLines).to.have.length(shape.appCookies?.length ?? 0);
@@ -732,7 +748,9 @@ describe('commit point: the session is committed before the status line goes out
               expect(res.status, res.text).to.equal(shape.status);
               const writes = backend.writesDone.slice(writesBefore);
               expect(writes, 'exactly one write for the request').to.have.length(1);
-              expect(writes[0], 'write finished (sequence) before the status line arrived (sequence)').to.be.below(res.headersAt);
+              expect(writes[0], 'write finished (sequence) before the status line arrived (sequence)').to.be.below(
+                res.headersAt,
+              );
               expect(storedAtHeaders, 'the response carries the session cookie').to.not.equal(undefined);
               expect(await storedAtHeaders, 'the record is in the store when the status line arrives').to.include({
                 shape: `${method} ${shape.path}`,
@@ -843,9 +861,10 @@ describe('commit point: the session is committed before the status line goes out
                 expect(res.status, `${path}: ${res.text}`).to.equal(status);
                 results.push(res);
               }
-              expect(results.slice(1).map(res => res.reusedSocket), 'each later request reused the socket').to.deep.equal(
-                steps.slice(1).map(() => true),
-              );
+              expect(
+                results.slice(1).map(res => res.reusedSocket),
+                'each later request reused the socket',
+              ).to.deep.equal(steps.slice(1).map(() => true));
               expect(client.connections, 'TCP connections accepted').to.equal(1);
             });
           } finally {
@@ -854,7 +873,7 @@ describe('commit point: the session is committed before the status line goes out
         });
       });
 
-      describe("write() past the highWaterMark during a hold", () => {
+      describe('write() past the highWaterMark during a hold', () => {
         it("returns false, then emits 'drain', so a waiting producer finishes", async () => {
           const { app, backend } = setup(major, 50);
           await withServer(app, async client => {
@@ -887,12 +906,17 @@ describe('commit point: the session is committed before the status line goes out
           await withServer(app, async client => {
             const first = await client.request({ path: '/commit/json/async' });
             backend.calls.length = 0;
-            const res = await client.request({ path: '/commit/plain/untouched', headers: { Cookie: cookieFrom(first) } });
+            const res = await client.request({
+              path: '/commit/plain/untouched',
+              headers: { Cookie: cookieFrom(first) },
+            });
             expect(res.status).to.equal(200);
             expect(JSON.parse(res.text)).to.deep.equal({ shape: 'untouched' });
             expect(headerLines(res, 'set-cookie')).to.deep.equal([]);
             expect(backend.calls, 'backend calls').to.deep.equal([]);
-            expect(untouched.headersSentAfterSend, 'headers were on the wire as soon as the handler sent').to.equal(true);
+            expect(untouched.headersSentAfterSend, 'headers were on the wire as soon as the handler sent').to.equal(
+              true,
+            );
             expect(untouched.ownWrappers, 'response methods wrapped by a hold').to.deep.equal([]);
           });
         });

@@ -51,9 +51,14 @@ describe('a failed commit on the last route', () => {
           const cookie = cookieFrom(await client.request({ method: 'POST', path: '/last/start' }, agent));
           backend.failing = true;
           const statuses: number[] = [];
-          for (let i = 0; i < 3; i++) statuses.push((await client.request({ method: 'POST', path: '/last/regenerate', headers: { cookie } }, agent)).status);
+          for (let i = 0; i < 3; i++)
+            statuses.push(
+              (await client.request({ method: 'POST', path: '/last/regenerate', headers: { cookie } }, agent)).status,
+            );
           backend.failing = false;
-          statuses.push((await client.request({ method: 'POST', path: '/last/regenerate', headers: { cookie } }, agent)).status);
+          statuses.push(
+            (await client.request({ method: 'POST', path: '/last/regenerate', headers: { cookie } }, agent)).status,
+          );
           expect(statuses).to.deep.equal([503, 503, 503, 200]);
           expect(client.connections, 'TCP connections accepted').to.equal(1);
         });

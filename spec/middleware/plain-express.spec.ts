@@ -45,7 +45,11 @@ describe('sessionMiddleware()', () => {
       res.redirect(303, '/home');
     });
     let headersAt = 0;
-    const res = await request(app).post('/login').expect(303).expect('Location', '/home').on('response', () => (headersAt = nextSequence()));
+    const res = await request(app)
+      .post('/login')
+      .expect(303)
+      .expect('Location', '/home')
+      .on('response', () => (headersAt = nextSequence()));
     expect(written).to.be.greaterThan(0);
     expect(headersAt).to.be.greaterThan(written);
     expect(await backend.inner.read(cookieHeader(res).slice('session='.length))).to.include({ user: 'ada' });

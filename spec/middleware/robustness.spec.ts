@@ -168,7 +168,10 @@ describe('robustness', () => {
     const server = createApp([RobustController, AreaController], { secretKey: SECRET });
     AreaSessions.configure({ secretKey: SECRET, cookie: { name: 'area' } });
     const area = await request(server).post('/area/login').expect(200);
-    const res = await request(server).get('/robust/me').set('Cookie', `session=${sessionCookie(area, 'area')!.value}`).expect(200);
+    const res = await request(server)
+      .get('/robust/me')
+      .set('Cookie', `session=${sessionCookie(area, 'area')!.value}`)
+      .expect(200);
     expect(res.body.user).to.equal(null);
   });
 
@@ -178,10 +181,13 @@ describe('robustness', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: `http://127.0.0.1:${port}/s/increment` }, res => {
-          res.resume();
-          res.on('end', () => resolve(res.headers));
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: `http://127.0.0.1:${port}/s/increment` },
+          res => {
+            res.resume();
+            res.on('end', () => resolve(res.headers));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -193,7 +199,9 @@ describe('robustness', () => {
   });
 
   it('autoloads a path prefix whatever its case, as express routes it', async () => {
-    const res = await request(sessionApp({ backend, autoload: ['/s'] })).get('/S/untouched').expect(200);
+    const res = await request(sessionApp({ backend, autoload: ['/s'] }))
+      .get('/S/untouched')
+      .expect(200);
     expect(res.body).to.deep.equal({ ok: true });
   });
 
@@ -204,6 +212,9 @@ describe('robustness', () => {
   });
 
   it('checks cookie prefixes whatever their case', () => {
-    expect(() => configureSessions({ secretKey: SECRET, cookie: { name: '__HOST-s', secure: 'auto' } })).to.throw(SessionError, '`cookie.name`');
+    expect(() => configureSessions({ secretKey: SECRET, cookie: { name: '__HOST-s', secure: 'auto' } })).to.throw(
+      SessionError,
+      '`cookie.name`',
+    );
   });
 });

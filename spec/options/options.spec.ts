@@ -112,17 +112,37 @@ describe('configureSessions()', () => {
       ['a cookie path with a semicolon', { secretKey: SECRET, cookie: { path: '/a;Domain=evil' } }, '`cookie.path`'],
       ['a relative cookie path', { secretKey: SECRET, cookie: { path: 'app' } }, '`cookie.path`'],
       ['a cookie domain with a semicolon', { secretKey: SECRET, cookie: { domain: 'a.com;x' } }, '`cookie.domain`'],
-      ['sameSite none without secure', { secretKey: SECRET, cookie: { sameSite: 'none', secure: false } }, '`cookie.sameSite`'],
-      ['sameSite none with secure auto', { secretKey: SECRET, cookie: { sameSite: 'none', secure: 'auto' } }, '`cookie.sameSite`'],
+      [
+        'sameSite none without secure',
+        { secretKey: SECRET, cookie: { sameSite: 'none', secure: false } },
+        '`cookie.sameSite`',
+      ],
+      [
+        'sameSite none with secure auto',
+        { secretKey: SECRET, cookie: { sameSite: 'none', secure: 'auto' } },
+        '`cookie.sameSite`',
+      ],
       ['an unknown sameSite', { secretKey: SECRET, cookie: { sameSite: 'loose' as 'lax' } }, '`cookie.sameSite`'],
       ['an unknown secure', { secretKey: SECRET, cookie: { secure: 'yes' as unknown as boolean } }, '`cookie.secure`'],
-      ['partitioned without secure', { secretKey: SECRET, cookie: { partitioned: true, secure: false } }, '`cookie.partitioned`'],
+      [
+        'partitioned without secure',
+        { secretKey: SECRET, cookie: { partitioned: true, secure: false } },
+        '`cookie.partitioned`',
+      ],
       ['an unknown priority', { secretKey: SECRET, cookie: { priority: 'urgent' as 'high' } }, '`cookie.priority`'],
       ['an unknown cookie option', { secretKey: SECRET, cookie: { maxAge: 3 } as object }, '`cookie.maxAge`'],
-      ['__Host- with a domain', { secretKey: SECRET, cookie: { name: '__Host-s', domain: 'example.com' } }, '`cookie.name`'],
+      [
+        '__Host- with a domain',
+        { secretKey: SECRET, cookie: { name: '__Host-s', domain: 'example.com' } },
+        '`cookie.name`',
+      ],
       ['__Host- with a path', { secretKey: SECRET, cookie: { name: '__Host-s', path: '/app' } }, '`cookie.name`'],
       ['__Host- without secure', { secretKey: SECRET, cookie: { name: '__Host-s', secure: 'auto' } }, '`cookie.name`'],
-      ['__Secure- without secure', { secretKey: SECRET, cookie: { name: '__Secure-s', secure: false } }, '`cookie.name`'],
+      [
+        '__Secure- without secure',
+        { secretKey: SECRET, cookie: { name: '__Secure-s', secure: false } },
+        '`cookie.name`',
+      ],
       ['a backend that is not one', { backend: {} as SessionBackend }, '`backend`'],
       ['a backend class the container cannot build', { backend: UnregisteredBackend }, '`backend`'],
       ['a non-function clock', { secretKey: SECRET, clock: 5 as unknown as () => number }, '`clock`'],
@@ -151,11 +171,15 @@ describe('configureSessions()', () => {
 
   describe('accepts', () => {
     it('__Host- with secure, path / and no domain', () => {
-      expect(configureSessions({ secretKey: SECRET, cookie: { name: '__Host-session' } }).cookie.name).to.equal('__Host-session');
+      expect(configureSessions({ secretKey: SECRET, cookie: { name: '__Host-session' } }).cookie.name).to.equal(
+        '__Host-session',
+      );
     });
 
     it('sameSite none with secure', () => {
-      expect(configureSessions({ secretKey: SECRET, cookie: { sameSite: 'none', secure: true } }).cookie.sameSite).to.equal('none');
+      expect(
+        configureSessions({ secretKey: SECRET, cookie: { sameSite: 'none', secure: true } }).cookie.sameSite,
+      ).to.equal('none');
     });
 
     it('key rotation lists', () => {

@@ -10,8 +10,17 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 /** The express major the suite runs on (CI runs it on both). */
-const EXPRESS = (require('express/package.json') as { version: string }).version.split('.')[0];
-const PEERS = [`express@${EXPRESS}`, 'routing-controllers@0.11', 'typedi@0.10', 'reflect-metadata@0.2', 'class-validator@0.14', 'class-transformer@0.5'];
+const EXPRESS = (
+  JSON.parse(readFileSync(require.resolve('express/package.json'), 'utf8')) as { version: string }
+).version.split('.')[0];
+const PEERS = [
+  `express@${EXPRESS}`,
+  'routing-controllers@0.11',
+  'typedi@0.10',
+  'reflect-metadata@0.2',
+  'class-validator@0.14',
+  'class-transformer@0.5',
+];
 const TYPES = ['typescript@5.9', `@types/express@${EXPRESS}`, '@types/node@20'];
 
 /** The first ```ts block after `heading` in the README. */
@@ -50,13 +59,22 @@ describe('the packed package in a fresh project', function () {
     project = mkdtempSync(join(tmpdir(), 'rcs-consumer-'));
     const packed = run('npm', ['pack', '--silent', '--pack-destination', project], ROOT).trim().split('\n').pop()!;
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, packed), ...PEERS, ...TYPES], project);
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, packed), ...PEERS, ...TYPES],
+      project,
+    );
   });
 
   after(() => rmSync(project, { recursive: true, force: true }));
 
   /** A project under the install, with its own package.json and tsconfig; returns its folder. */
-  function subproject(name: string, type: 'commonjs' | 'module', compilerOptions: object, files: Record<string, string>): string {
+  function subproject(
+    name: string,
+    type: 'commonjs' | 'module',
+    compilerOptions: object,
+    files: Record<string, string>,
+  ): string {
     const dir = join(project, name);
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type }));
@@ -87,7 +105,15 @@ describe('the packed package in a fresh project', function () {
     const dir = subproject(
       'strict-cjs',
       'commonjs',
-      { ...decorators, strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, module: 'node16', target: 'es2022', outDir: 'out' },
+      {
+        ...decorators,
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        module: 'node16',
+        target: 'es2022',
+        outDir: 'out',
+      },
       { 'quick-start.ts': readmeBlock('## Quick start') },
     );
     expect(compile(dir)).to.equal('');
@@ -136,11 +162,21 @@ export class Params {
   });
 
   it('runs a request from plain .cjs and .mjs files, and closes deep imports', () => {
-    const dir = subproject('plain', 'commonjs', {}, {
-      'counter.cjs': COUNTER("const express = require('express');\nconst { sessionMiddleware, InMemoryBackend } = require('routing-controllers-sessions');"),
-      'counter.mjs': COUNTER("import express from 'express';\nimport { sessionMiddleware, InMemoryBackend } from 'routing-controllers-sessions';"),
-      'deep.cjs': "try { require('routing-controllers-sessions/dist/internal/debug'); console.log('open'); } catch (e) { console.log(e.code); }",
-    });
+    const dir = subproject(
+      'plain',
+      'commonjs',
+      {},
+      {
+        'counter.cjs': COUNTER(
+          "const express = require('express');\nconst { sessionMiddleware, InMemoryBackend } = require('routing-controllers-sessions');",
+        ),
+        'counter.mjs': COUNTER(
+          "import express from 'express';\nimport { sessionMiddleware, InMemoryBackend } from 'routing-controllers-sessions';",
+        ),
+        'deep.cjs':
+          "try { require('routing-controllers-sessions/dist/internal/debug'); console.log('open'); } catch (e) { console.log(e.code); }",
+      },
+    );
     for (const file of ['counter.cjs', 'counter.mjs']) {
       expect(JSON.parse(run(process.execPath, [file], dir)), file).to.deep.equal({ first: 1, second: 2 });
     }

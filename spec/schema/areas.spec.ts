@@ -87,7 +87,9 @@ describe('several session configurations in one app', () => {
 
     const both = `${cookieHeader(shop)}; ${cookieHeader(admin, '__Host-admin')}`;
     expect((await request(server).get('/shop/peek').set('Cookie', both).expect(200)).body).to.deep.equal({ visits: 1 });
-    expect((await request(server).get('/admin/peek').set('Cookie', both).expect(200)).body).to.deep.equal({ role: 'admin' });
+    expect((await request(server).get('/admin/peek').set('Cookie', both).expect(200)).body).to.deep.equal({
+      role: 'admin',
+    });
   });
 
   it("applies each area's schema to its own data only", async () => {
@@ -95,15 +97,16 @@ describe('several session configurations in one app', () => {
     const admin = cookieHeader(await request(server).post('/admin/login').expect(200), '__Host-admin');
     const res = await request(server).post('/admin/escalate').set('Cookie', admin).expect(500);
     expect(res.body.name).to.equal('SessionValidationError');
-    expect((await request(server).get('/admin/peek').set('Cookie', admin).expect(200)).body).to.deep.equal({ role: 'admin' });
+    expect((await request(server).get('/admin/peek').set('Cookie', admin).expect(200)).body).to.deep.equal({
+      role: 'admin',
+    });
   });
 
-  it('does not read one area\'s cookie in the other', async () => {
+  it("does not read one area's cookie in the other", async () => {
     const server = app();
     const admin = await request(server).post('/admin/login').expect(200);
     const value = sessionCookie(admin, '__Host-admin')!.value;
     const res = await request(server).get('/shop/peek').set('Cookie', `session=${value}`).expect(200);
     expect(res.body).to.deep.equal({});
   });
-
 });

@@ -4,7 +4,14 @@ import { IsDate, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-
 import { Get, JsonController, Post, QueryParam, UseBefore } from 'routing-controllers';
 import request from 'supertest';
 import { Service } from 'typedi';
-import { CurrentSession, InMemoryBackend, SessionError, SessionMiddleware, type Session, type SessionOptions } from '../../src';
+import {
+  CurrentSession,
+  InMemoryBackend,
+  SessionError,
+  SessionMiddleware,
+  type Session,
+  type SessionOptions,
+} from '../../src';
 import { createApp } from '../support/app';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
 import { FaultyBackend } from '../support/faulty-backend';
@@ -83,7 +90,8 @@ describe('option: schema', () => {
     memory = new InMemoryBackend();
     backend = new FaultyBackend(memory);
   });
-  const app = (options: SessionOptions = {}) => createApp([TypedController], { backend, schema: CartSession, ...options });
+  const app = (options: SessionOptions = {}) =>
+    createApp([TypedController], { backend, schema: CartSession, ...options });
 
   /** Puts `data` straight into the store, as an older deploy or an attacker with store access might have. */
   async function stored(data: Record<string, unknown>) {
@@ -145,7 +153,7 @@ describe('option: schema', () => {
       });
     }
 
-    it('gives new data a new id, never the invalid record\'s', async () => {
+    it("gives new data a new id, never the invalid record's", async () => {
       const cookie = await stored({ userId: 'seven' });
       const res = await request(app()).post('/typed/login').set('Cookie', cookie).expect(200);
       expect(`session=${sessionCookie(res)!.value}`).to.not.equal(cookie);
@@ -155,7 +163,10 @@ describe('option: schema', () => {
   describe("invalid stored data, policy 'reject'", () => {
     it('answers 400 with the validation errors, without the values', async () => {
       const cookie = await stored({ userId: 'hunter2-secret', items: [{ name: 'tea', quantity: 0 }] });
-      const res = await request(app({ validation: { onInvalid: 'reject' } })).get('/typed/summary').set('Cookie', cookie).expect(400);
+      const res = await request(app({ validation: { onInvalid: 'reject' } }))
+        .get('/typed/summary')
+        .set('Cookie', cookie)
+        .expect(400);
       expect(res.body).to.deep.include({ name: 'SessionValidationError', code: 'INVALID_SESSION' });
       expect(res.body.errors.map((error: { property: string }) => error.property)).to.deep.equal(['userId', 'items']);
       expect(res.body.errors[0].constraints).to.have.property('isInt');
@@ -181,7 +192,10 @@ describe('option: schema', () => {
 
     it('whitelist strips extra keys and keeps the rest', async () => {
       const cookie = await stored({ userId: 7, isAdmin: true });
-      const res = await request(app({ validation: { validator: { whitelist: true } } })).get('/typed/summary').set('Cookie', cookie).expect(200);
+      const res = await request(app({ validation: { validator: { whitelist: true } } }))
+        .get('/typed/summary')
+        .set('Cookie', cookie)
+        .expect(200);
       expect(res.body.keys).to.deep.equal(['userId']);
     });
 
@@ -194,7 +208,9 @@ describe('option: schema', () => {
 
   describe('bad input', () => {
     it('never pollutes prototypes through __proto__ or constructor keys', async () => {
-      const cookie = await stored(JSON.parse('{"userId":7,"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}'));
+      const cookie = await stored(
+        JSON.parse('{"userId":7,"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}'),
+      );
       const res = await request(app()).get('/typed/summary').set('Cookie', cookie).expect(200);
       expect(res.body.userId).to.equal(7);
       expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
@@ -232,9 +248,12 @@ describe('option: schema', () => {
     };
     it('rejects a schema that is not a class', () => rejects({ schema: {} as never }, '`schema`'));
     it('rejects validation without a schema', () => rejects({ validation: {} }, '`validation`'));
-    it('rejects an unknown policy', () => rejects({ schema: CartSession, validation: { onInvalid: 'drop' as 'reset' } }, '`validation.onInvalid`'));
-    it('rejects an unknown validation option', () => rejects({ schema: CartSession, validation: { strict: true } as object }, '`validation.strict`'));
-    it('rejects a non-boolean beforeSave', () => rejects({ schema: CartSession, validation: { beforeSave: 1 as unknown as boolean } }, '`validation.beforeSave`'));
+    it('rejects an unknown policy', () =>
+      rejects({ schema: CartSession, validation: { onInvalid: 'drop' as 'reset' } }, '`validation.onInvalid`'));
+    it('rejects an unknown validation option', () =>
+      rejects({ schema: CartSession, validation: { strict: true } as object }, '`validation.strict`'));
+    it('rejects a non-boolean beforeSave', () =>
+      rejects({ schema: CartSession, validation: { beforeSave: 1 as unknown as boolean } }, '`validation.beforeSave`'));
   });
 });
 
@@ -257,7 +276,10 @@ describe('stored data that is not an object', () => {
     it(`is invalid data: reset removes it (${JSON.stringify(value)})`, async () => {
       const backend = new SeededBackend(value);
       const app = createApp([TypedController], { backend, schema: CartSession });
-      const res = await request(app).get('/typed/summary').set('Cookie', 'session=seeded-id-0123456789abcdef').expect(200);
+      const res = await request(app)
+        .get('/typed/summary')
+        .set('Cookie', 'session=seeded-id-0123456789abcdef')
+        .expect(200);
       expect(res.body.keys).to.deep.equal([]);
       expect(backend.removed).to.deep.equal(['seeded-id-0123456789abcdef']);
     });
@@ -265,7 +287,10 @@ describe('stored data that is not an object', () => {
     it(`is invalid data: reject answers 400 (${JSON.stringify(value)})`, async () => {
       const backend = new SeededBackend(value);
       const app = createApp([TypedController], { backend, schema: CartSession, validation: { onInvalid: 'reject' } });
-      const res = await request(app).get('/typed/summary').set('Cookie', 'session=seeded-id-0123456789abcdef').expect(400);
+      const res = await request(app)
+        .get('/typed/summary')
+        .set('Cookie', 'session=seeded-id-0123456789abcdef')
+        .expect(400);
       expect(res.body.name).to.equal('SessionValidationError');
       expect(backend.removed).to.deep.equal([]);
     });
@@ -274,7 +299,10 @@ describe('stored data that is not an object', () => {
   it('without a schema, is dropped like any unreadable record', async () => {
     const backend = new SeededBackend([1, 2]);
     const app = createApp([TypedController], { backend });
-    const res = await request(app).get('/typed/summary').set('Cookie', 'session=seeded-id-0123456789abcdef').expect(200);
+    const res = await request(app)
+      .get('/typed/summary')
+      .set('Cookie', 'session=seeded-id-0123456789abcdef')
+      .expect(200);
     expect(res.body.keys).to.deep.equal([]);
     expect(backend.removed).to.have.length(1);
   });

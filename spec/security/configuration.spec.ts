@@ -40,7 +40,11 @@ const CASES: readonly Case[] = [
   ['an unknown validation option', { schema: NotABackend, validation: { strict: true } }, 'validation.strict'],
   // cookie name
   ['a cookie name with ";" (attribute injection)', { cookie: { name: 'session; Domain=evil.example' } }, 'cookie.name'],
-  ['a cookie name with CR/LF (header injection)', { cookie: { name: 'session\r\nSet-Cookie: admin=1' } }, 'cookie.name'],
+  [
+    'a cookie name with CR/LF (header injection)',
+    { cookie: { name: 'session\r\nSet-Cookie: admin=1' } },
+    'cookie.name',
+  ],
   ['a cookie name with LF', { cookie: { name: 'session\nx' } }, 'cookie.name'],
   ['a cookie name with "="', { cookie: { name: 'a=b' } }, 'cookie.name'],
   ['a cookie name with a space', { cookie: { name: 'my session' } }, 'cookie.name'],
@@ -52,9 +56,17 @@ const CASES: readonly Case[] = [
   ['a __Host- cookie with a non-root path', { cookie: { name: '__Host-session', path: '/app' } }, 'cookie.name'],
   ['a __Host- cookie with secure false', { cookie: { name: '__Host-session', secure: false } }, 'cookie.name'],
   ["a __Host- cookie with secure 'auto'", { cookie: { name: '__Host-session', secure: 'auto' } }, 'cookie.name'],
-  ['a __host- cookie (any case) with secure false', { cookie: { name: '__host-session', secure: false } }, 'cookie.name'],
+  [
+    'a __host- cookie (any case) with secure false',
+    { cookie: { name: '__host-session', secure: false } },
+    'cookie.name',
+  ],
   ['a __Secure- cookie with secure false', { cookie: { name: '__Secure-session', secure: false } }, 'cookie.name'],
-  ['a __SECURE- cookie (any case) with secure false', { cookie: { name: '__SECURE-session', secure: false } }, 'cookie.name'],
+  [
+    'a __SECURE- cookie (any case) with secure false',
+    { cookie: { name: '__SECURE-session', secure: false } },
+    'cookie.name',
+  ],
   // cookie path and domain
   ['a cookie path without a leading slash', { cookie: { path: 'app' } }, 'cookie.path'],
   ['an empty cookie path', { cookie: { path: '' } }, 'cookie.path'],
@@ -117,21 +129,38 @@ function expectInvalidOption(error: unknown, option: string): void {
 describe('security: configuration errors at start-up', () => {
   for (const [title, options, option] of CASES) {
     it(`refuses ${title}, naming \`${option}\``, () => {
-      expectInvalidOption(thrownBy(() => configureSessions(optionsOf(options))), option);
-      expectInvalidOption(thrownBy(() => resolveSessionOptions(optionsOf(options), backendClass => Container.get(backendClass))), option);
+      expectInvalidOption(
+        thrownBy(() => configureSessions(optionsOf(options))),
+        option,
+      );
+      expectInvalidOption(
+        thrownBy(() => resolveSessionOptions(optionsOf(options), backendClass => Container.get(backendClass))),
+        option,
+      );
     });
   }
 
   it('refuses options that are not an object', () => {
     for (const options of [null, undefined, SECRET, 42]) {
-      expectInvalidOption(thrownBy(() => configureSessions(options as unknown as SessionOptions)), 'options');
+      expectInvalidOption(
+        thrownBy(() => configureSessions(options as unknown as SessionOptions)),
+        'options',
+      );
     }
   });
 
   it('accepts the strict settings the refusals point to (the cases fail for the reason they name)', () => {
-    expect(() => configureSessions({ secretKey: SECRET, cookie: { name: '__Host-session', secure: true, path: '/' } })).to.not.throw();
-    expect(() => configureSessions({ secretKey: SECRET, cookie: { name: '__Secure-session', domain: 'example.com' } })).to.not.throw();
-    expect(() => configureSessions({ secretKey: [SECRET, `${SECRET}-older`], backend: EncryptedCookieBackend })).to.not.throw();
-    expect(() => configureSessions({ secretKey: SECRET, cookie: { sameSite: 'none', partitioned: true } })).to.not.throw();
+    expect(() =>
+      configureSessions({ secretKey: SECRET, cookie: { name: '__Host-session', secure: true, path: '/' } }),
+    ).to.not.throw();
+    expect(() =>
+      configureSessions({ secretKey: SECRET, cookie: { name: '__Secure-session', domain: 'example.com' } }),
+    ).to.not.throw();
+    expect(() =>
+      configureSessions({ secretKey: [SECRET, `${SECRET}-older`], backend: EncryptedCookieBackend }),
+    ).to.not.throw();
+    expect(() =>
+      configureSessions({ secretKey: SECRET, cookie: { sameSite: 'none', partitioned: true } }),
+    ).to.not.throw();
   });
 });

@@ -42,7 +42,10 @@ for (const flavour of FLAVOURS) {
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ count: 1 });
       expect(sessionCookie(res)?.value).to.be.a('string').and.not.equal(value);
-      expect(recording.reads.map(read => read.value), 'the backend saw the value').to.deep.equal([value]);
+      expect(
+        recording.reads.map(read => read.value),
+        'the backend saw the value',
+      ).to.deep.equal([value]);
       expect(isNoSession(recording.reads[0].result), 'and read no session').to.equal(true);
     }
 
@@ -66,7 +69,10 @@ for (const flavour of FLAVOURS) {
 
       it('gives a new empty session for bytes that are not UTF-8', async () => {
         const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
-        const value = flavour === SIGNED ? forgeSigned('', now, { rawPayload: bytes.toString('base64url') }) : forgeSealed(bytes, now);
+        const value =
+          flavour === SIGNED
+            ? forgeSigned('', now, { rawPayload: bytes.toString('base64url') })
+            : forgeSealed(bytes, now);
         await expectRefused(value);
       });
     });
@@ -89,7 +95,11 @@ for (const flavour of FLAVOURS) {
       });
 
       it('is refused when an app with another cookie name issued it, though both share the secret', async () => {
-        const admin = createApp([SecurityController], { backend: flavour.backendClass, cookie: { name: 'admin' }, clock: clock.now });
+        const admin = createApp([SecurityController], {
+          backend: flavour.backendClass,
+          cookie: { name: 'admin' },
+          clock: clock.now,
+        });
         const issued = sessionCookie(await request(admin).get('/sec/count').expect(200), 'admin')!.value;
         const { app } = securityApp(flavour.build(SECRET), { clock: clock.now });
         const res = await request(app).get('/sec/count').set('Cookie', `session=${issued}`).expect(200);
@@ -98,7 +108,13 @@ for (const flavour of FLAVOURS) {
 
       it('is refused when it is unsigned data', async () => {
         const payload = Buffer.from('{"count":5}').toString('base64url');
-        for (const value of [payload, `${payload}.${now}`, `${payload}.${now}.`, `e1.${payload}`, `e1.${Buffer.alloc(20).toString('base64url')}${payload}`]) {
+        for (const value of [
+          payload,
+          `${payload}.${now}`,
+          `${payload}.${now}.`,
+          `e1.${payload}`,
+          `e1.${Buffer.alloc(20).toString('base64url')}${payload}`,
+        ]) {
           await expectRefused(value);
         }
       });
@@ -115,7 +131,10 @@ for (const flavour of FLAVOURS) {
       for (const [title, json, keys] of payloads) {
         it(`leaves Object.prototype untouched with ${title}, even when the handler deep-merges the session`, async () => {
           const { app } = serve();
-          const res = await request(app).get('/sec/merge').set('Cookie', `session=${flavour.forge(json, now)}`).expect(200);
+          const res = await request(app)
+            .get('/sec/merge')
+            .set('Cookie', `session=${flavour.forge(json, now)}`)
+            .expect(200);
           expect(res.body).to.deep.equal({ keys, polluted: false });
           expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
           expect(isPolluted(), 'Object.prototype polluted').to.equal(false);
@@ -157,7 +176,9 @@ for (const flavour of FLAVOURS) {
         const regenerated = await request(app).post('/sec/regenerate').set('Cookie', `session=${value}`).expect(200);
         expect(regenerated.body).to.deep.equal({ changed: true, keep: 'yes' });
         const issued = flavour.open(sessionCookie(regenerated)!.value)!;
-        expect(JSON.parse(issued.text)).to.include({ keep: 'yes' }).and.not.have.any.keys('load', 'id', 'then', 'regenerate');
+        expect(JSON.parse(issued.text))
+          .to.include({ keep: 'yes' })
+          .and.not.have.any.keys('load', 'id', 'then', 'regenerate');
         const destroyed = await request(app).post('/sec/destroy').set('Cookie', `session=${value}`).expect(200);
         expect(destroyed.body).to.deep.equal({ id: null });
         expect(sessionCookie(destroyed)?.attributes['max-age']).to.equal('0');

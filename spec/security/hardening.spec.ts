@@ -13,7 +13,15 @@ import { digest } from '../../src/backends/redis/session-keys';
 import { MAX_DEPTH, parseSession } from '../../src/serializers/json';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
-import { type AnyRedisClient, closeClient, deleteKeys, describeWithRedis, rawCommand, redisClient, uniquePrefix } from '../support/redis';
+import {
+  type AnyRedisClient,
+  closeClient,
+  deleteKeys,
+  describeWithRedis,
+  rawCommand,
+  redisClient,
+  uniquePrefix,
+} from '../support/redis';
 import { sessionApp } from '../support/session-controller';
 
 /**
@@ -71,7 +79,11 @@ describe('hardening (issue 10)', () => {
         const clock = new FakeClock();
         const backend = new InMemoryBackend();
         const created = clock.seconds;
-        const cookie = cookieHeader(await request(sessionApp({ clock: clock.now, lifetime: 3600, backend })).post('/s/increment').expect(200));
+        const cookie = cookieHeader(
+          await request(sessionApp({ clock: clock.now, lifetime: 3600, backend }))
+            .post('/s/increment')
+            .expect(200),
+        );
         clock.advance(elapsed);
         let revocationMeta: SessionMeta | undefined;
         const isRevoked = (meta: SessionMeta) => {
@@ -103,7 +115,10 @@ describe('hardening (issue 10)', () => {
       for (const record of [Buffer.from('{"n":1}'), new Uint8Array([1, 2]), new Legacy(), new Map([['n', 1]])]) {
         const backend = new RawRecordsBackend();
         backend.records.set('legacy-id', record);
-        const res = await request(sessionApp({ backend })).get('/s/read').set('Cookie', 'session=legacy-id').expect(200);
+        const res = await request(sessionApp({ backend }))
+          .get('/s/read')
+          .set('Cookie', 'session=legacy-id')
+          .expect(200);
         expect(res.body.data, record.constructor.name).to.deep.equal({});
         expect(backend.removed, record.constructor.name).to.equal(1);
       }
@@ -112,7 +127,10 @@ describe('hardening (issue 10)', () => {
     it('keeps a plain record made in another realm (a vm context)', async () => {
       const backend = new RawRecordsBackend();
       backend.records.set('realm-id', runInNewContext('({ count: 1 })'));
-      const res = await request(sessionApp({ backend })).post('/s/increment').set('Cookie', 'session=realm-id').expect(200);
+      const res = await request(sessionApp({ backend }))
+        .post('/s/increment')
+        .set('Cookie', 'session=realm-id')
+        .expect(200);
       expect(res.body.count).to.equal(2);
       expect(backend.removed).to.equal(0);
     });
@@ -124,13 +142,26 @@ describe('hardening (issue 10)', () => {
         cycle,
         { n: { toJSON: () => new Date(Number.NaN).toISOString() } }, // a RangeError that is not about depth
         { n: 1n },
-        { get n() { throw new Error('secret getter failure'); } },
-        { n: { toJSON: () => { throw new Error('secret toJSON failure'); } } },
+        {
+          get n() {
+            throw new Error('secret getter failure');
+          },
+        },
+        {
+          n: {
+            toJSON: () => {
+              throw new Error('secret toJSON failure');
+            },
+          },
+        },
       ];
       for (const record of broken) {
         const backend = new RawRecordsBackend();
         backend.records.set('broken-id', record);
-        const res = await request(sessionApp({ backend })).get('/s/read').set('Cookie', 'session=broken-id').expect(503);
+        const res = await request(sessionApp({ backend }))
+          .get('/s/read')
+          .set('Cookie', 'session=broken-id')
+          .expect(503);
         expect(res.body).to.include({ name: 'SessionBackendError', code: 'BACKEND_FAILURE' });
         expect(res.text).to.not.include('secret').and.not.include('broken-id');
       }
@@ -149,11 +180,18 @@ describe('hardening (issue 10)', () => {
     it(`is an empty session from ${MAX_DEPTH + 1} levels on, well within the stack`, async () => {
       const backend = new RawRecordsBackend();
       backend.records.set('deep-id', JSON.parse(`{"x":${'['.repeat(MAX_DEPTH)}1${']'.repeat(MAX_DEPTH)}}`));
-      backend.records.set('fine-id', JSON.parse(`{"x":${'['.repeat(MAX_DEPTH - 1)}1${']'.repeat(MAX_DEPTH - 1)},"s":"${'['.repeat(2000)}"}`));
+      backend.records.set(
+        'fine-id',
+        JSON.parse(`{"x":${'['.repeat(MAX_DEPTH - 1)}1${']'.repeat(MAX_DEPTH - 1)},"s":"${'['.repeat(2000)}"}`),
+      );
       const app = sessionApp({ backend });
-      expect((await request(app).get('/s/read').set('Cookie', 'session=deep-id').expect(200)).body.data).to.deep.equal({});
+      expect((await request(app).get('/s/read').set('Cookie', 'session=deep-id').expect(200)).body.data).to.deep.equal(
+        {},
+      );
       expect(backend.records.has('deep-id')).to.equal(false);
-      expect((await request(app).get('/s/read').set('Cookie', 'session=fine-id').expect(200)).body.data).to.have.property('s');
+      expect(
+        (await request(app).get('/s/read').set('Cookie', 'session=fine-id').expect(200)).body.data,
+      ).to.have.property('s');
     });
 
     it('is walked without recursion by the prototype-key scan', () => {
@@ -176,7 +214,10 @@ describe('hardening (issue 10)', () => {
         const id = 'deep-session-id-0123456789abcdef';
         const key = prefix + digest(id);
         await rawCommand(client, key, ['HSET', key, 'x', deepJson(20_000)]);
-        const res = await request(sessionApp({ backend: new RedisBackend({ client, prefix }) })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
+        const res = await request(sessionApp({ backend: new RedisBackend({ client, prefix }) }))
+          .get('/s/read')
+          .set('Cookie', `session=${id}`)
+          .expect(200);
         expect(res.body.data).to.deep.equal({});
       });
     });
@@ -191,7 +232,10 @@ describe('hardening (issue 10)', () => {
     it("gives a stored record with such nested keys the onInvalid policy: 'reset' empties it and clears the cookie", async () => {
       const backend = new InMemoryBackend();
       const id = await backend.write({ count: 1, prefs: { constructor: 'x' } });
-      const res = await request(sessionApp({ backend, schema: PrefsSession })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
+      const res = await request(sessionApp({ backend, schema: PrefsSession }))
+        .get('/s/read')
+        .set('Cookie', `session=${id}`)
+        .expect(200);
       expect(res.body.data).to.deep.equal({});
       expect(isCleared(sessionCookie(res))).to.equal(true);
       expect(await backend.exists(id)).to.equal(false);
@@ -208,21 +252,32 @@ describe('hardening (issue 10)', () => {
 
     it('treats stored data the schema cannot turn back into JSON as invalid too', async () => {
       class DatedSession {
-        @IsOptional() @Type(() => Date) @Transform(({ value }) => (value as Date).toISOString(), { toPlainOnly: true }) at?: Date;
+        @IsOptional()
+        @Type(() => Date)
+        @Transform(({ value }) => (value as Date).toISOString(), { toPlainOnly: true })
+        at?: Date;
       }
       const backend = new InMemoryBackend();
       const id = await backend.write({ at: 'not a date' });
-      const res = await request(sessionApp({ backend, schema: DatedSession })).get('/s/read').set('Cookie', `session=${id}`).expect(200);
+      const res = await request(sessionApp({ backend, schema: DatedSession }))
+        .get('/s/read')
+        .set('Cookie', `session=${id}`)
+        .expect(200);
       expect(res.body.data).to.deep.equal({});
       expect(await backend.exists(id)).to.equal(false);
     });
 
     it('refuses data the schema cannot take in before saving with a 500 SessionValidationError', async () => {
       class NamedSession {
-        @IsOptional() @Transform(({ value }) => {
-          if (value === 'boom') throw new Error('no');
-          return value;
-        }, { toClassOnly: true }) name?: string;
+        @IsOptional()
+        @Transform(
+          ({ value }) => {
+            if (value === 'boom') throw new Error('no');
+            return value;
+          },
+          { toClassOnly: true },
+        )
+        name?: string;
       }
       const backend = new InMemoryBackend();
       const app = sessionApp({ backend, schema: NamedSession, validation: { beforeSave: true } });

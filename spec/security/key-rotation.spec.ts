@@ -32,7 +32,10 @@ for (const flavour of FLAVOURS) {
 
     it('accepts an old-key value and re-issues it under the newest key alone, on a request that only reads', async () => {
       const { app } = serve([K2, K1]);
-      const res = await request(app).get('/sec/peek').set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K1 })}`).expect(200);
+      const res = await request(app)
+        .get('/sec/peek')
+        .set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K1 })}`)
+        .expect(200);
       expect(res.body.count).to.equal(5);
       const reissued = sessionCookie(res)?.value;
       expect(reissued, 'a Set-Cookie with the re-issued value').to.be.a('string');
@@ -45,14 +48,20 @@ for (const flavour of FLAVOURS) {
 
     it('does not re-issue a value of the newest key', async () => {
       const { app } = serve([K2, K1]);
-      const res = await request(app).get('/sec/peek').set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K2 })}`).expect(200);
+      const res = await request(app)
+        .get('/sec/peek')
+        .set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K2 })}`)
+        .expect(200);
       expect(res.body.count).to.equal(5);
       expect(res.headers['set-cookie']).to.equal(undefined);
     });
 
     it('refuses a value of a key that was removed', async () => {
       const { app } = serve([K2]);
-      const res = await request(app).get('/sec/count').set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K1 })}`).expect(200);
+      const res = await request(app)
+        .get('/sec/count')
+        .set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K1 })}`)
+        .expect(200);
       expect(res.body).to.deep.equal({ count: 1 });
     });
 
@@ -60,18 +69,28 @@ for (const flavour of FLAVOURS) {
       const fromK1 = flavour.forge('{"count":5}', now, { secret: K1 });
       const fromK2 = flavour.forge('{"count":7}', now, { secret: K2 });
       const before = serve([K2, K1]).app;
-      expect((await request(before).get('/sec/peek').set('Cookie', `session=${fromK1}`).expect(200)).body.count, 'K1 before').to.equal(5);
+      expect(
+        (await request(before).get('/sec/peek').set('Cookie', `session=${fromK1}`).expect(200)).body.count,
+        'K1 before',
+      ).to.equal(5);
 
       const { app } = serve([K3, K2]);
-      expect((await request(app).get('/sec/count').set('Cookie', `session=${fromK1}`).expect(200)).body).to.deep.equal({ count: 1 });
+      expect((await request(app).get('/sec/count').set('Cookie', `session=${fromK1}`).expect(200)).body).to.deep.equal({
+        count: 1,
+      });
       const kept = await request(app).get('/sec/peek').set('Cookie', `session=${fromK2}`).expect(200);
       expect(kept.body.count).to.equal(7);
       expect(flavour.open(sessionCookie(kept)!.value, { secret: K3 }), 're-issued under K3').to.not.equal(undefined);
     });
 
     it('keeps a value re-issued during the first rotation through the second', async () => {
-      const first = await request(serve([K2, K1]).app).get('/sec/peek').set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K1 })}`);
-      const res = await request(serve([K3, K2]).app).get('/sec/peek').set('Cookie', cookieHeader(first)).expect(200);
+      const first = await request(serve([K2, K1]).app)
+        .get('/sec/peek')
+        .set('Cookie', `session=${flavour.forge('{"count":5}', now, { secret: K1 })}`);
+      const res = await request(serve([K3, K2]).app)
+        .get('/sec/peek')
+        .set('Cookie', cookieHeader(first))
+        .expect(200);
       expect(res.body.count).to.equal(5);
     });
   });
@@ -99,7 +118,9 @@ describe('security: nonces of EncryptedCookieBackend', () => {
 
   it('issues a different nonce in every response over HTTP', async () => {
     const clock = new FakeClock();
-    const { app } = securityApp(new EncryptedCookieBackend({ secretKey: K1, purpose: 'session' }), { clock: clock.now });
+    const { app } = securityApp(new EncryptedCookieBackend({ secretKey: K1, purpose: 'session' }), {
+      clock: clock.now,
+    });
     const nonces = new Set<string>();
     for (let i = 0; i < 40; i++) {
       const res = await request(app).get('/sec/count').expect(200);

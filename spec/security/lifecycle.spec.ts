@@ -16,7 +16,12 @@ const BACKENDS: ReadonlyArray<readonly [string, () => SessionBackend]> = [
 ];
 
 /** Keeps a session busy every `step` seconds for `duration`, and returns every Cookie header it was ever given. */
-async function activeUser(app: ReturnType<typeof sessionApp>, clock: FakeClock, step: number, duration: number): Promise<string[]> {
+async function activeUser(
+  app: ReturnType<typeof sessionApp>,
+  clock: FakeClock,
+  step: number,
+  duration: number,
+): Promise<string[]> {
   const issued = [cookieHeader(await request(app).post('/s/increment').expect(200))];
   for (let elapsed = step; elapsed <= duration; elapsed += step) {
     clock.advance(step);
@@ -38,10 +43,18 @@ describe('security: timeouts against replayed cookies', () => {
     describe(name, () => {
       it('no cookie ever issued loads after the absolute timeout, though the user was active throughout', async () => {
         const clock = new FakeClock();
-        const options: SessionOptions = { clock: clock.now, lifetime: 600, rolling: true, touchAfter: 0, absoluteTimeout: 1800 };
+        const options: SessionOptions = {
+          clock: clock.now,
+          lifetime: 600,
+          rolling: true,
+          touchAfter: 0,
+          absoluteTimeout: 1800,
+        };
         const app = sessionApp({ ...options, backend: makeBackend() });
         const issued = await activeUser(app, clock, 300, 1500);
-        expect((await request(app).get('/s/read').set('Cookie', issued.at(-1)!).expect(200)).body.data).to.deep.equal({ count: 6 });
+        expect((await request(app).get('/s/read').set('Cookie', issued.at(-1)!).expect(200)).body.data).to.deep.equal({
+          count: 6,
+        });
         clock.advance(300); // 1800 seconds after creation
         for (const cookie of issued) await expectNoSession(app, cookie);
       });
@@ -50,11 +63,19 @@ describe('security: timeouts against replayed cookies', () => {
       if (!makeBackend().revocable) {
         it('an early copy of a rolling cookie expires at its own idle deadline while the user stays active', async () => {
           const clock = new FakeClock();
-          const app = sessionApp({ clock: clock.now, lifetime: 3600, idleTimeout: 600, touchAfter: 0, backend: makeBackend() });
+          const app = sessionApp({
+            clock: clock.now,
+            lifetime: 3600,
+            idleTimeout: 600,
+            touchAfter: 0,
+            backend: makeBackend(),
+          });
           const issued = await activeUser(app, clock, 300, 900);
           // The copy from the first response says "idle after 600 s"; 900 s later it is dead, the user is not.
           await expectNoSession(app, issued[0]);
-          expect((await request(app).get('/s/read').set('Cookie', issued.at(-1)!).expect(200)).body.data).to.deep.equal({ count: 4 });
+          expect((await request(app).get('/s/read').set('Cookie', issued.at(-1)!).expect(200)).body.data).to.deep.equal(
+            { count: 4 },
+          );
         });
       }
     });

@@ -15,12 +15,19 @@ import { sessionApp } from '../support/session-controller';
 const PAYLOAD = 'payload-secret-value';
 
 /** Everything an operator could see of one failing request: the response and every error reported. */
-async function observe(options: SessionOptions, act: (app: ReturnType<typeof sessionApp>) => Promise<request.Response>) {
+async function observe(
+  options: SessionOptions,
+  act: (app: ReturnType<typeof sessionApp>) => Promise<request.Response>,
+) {
   const reported: Error[] = [];
   const app = sessionApp({ ...options, onError: error => reported.push(error) });
   const res = await act(app);
   const headers = Object.entries(res.headers).filter(([name]) => name !== 'set-cookie');
-  return [res.text, JSON.stringify(headers), ...reported.map(error => `${inspect(error, { depth: 5 })} ${error.message}`)].join('\n');
+  return [
+    res.text,
+    JSON.stringify(headers),
+    ...reported.map(error => `${inspect(error, { depth: 5 })} ${error.message}`),
+  ].join('\n');
 }
 
 describe('security: logging hygiene', () => {
@@ -32,7 +39,11 @@ describe('security: logging hygiene', () => {
       const cookie = cookieHeader(login);
       const id = sessionCookie(login)!.value;
       backend.failing.add(operation);
-      const seen = await observe({ backend }, app => request(app).post(operation === 'remove' ? '/s/destroy' : '/s/increment').set('Cookie', cookie));
+      const seen = await observe({ backend }, app =>
+        request(app)
+          .post(operation === 'remove' ? '/s/destroy' : '/s/increment')
+          .set('Cookie', cookie),
+      );
       expect(seen).to.match(/503|session store/);
       for (const sensitive of [id, PAYLOAD, SECRET]) expect(seen).to.not.include(sensitive);
     });
@@ -42,7 +53,9 @@ describe('security: logging hygiene', () => {
     const backend = new FaultyBackend(new InMemoryBackend());
     const cookie = cookieHeader(await request(sessionApp({ backend })).post('/s/increment').expect(200));
     backend.hanging.add('write');
-    const seen = await observe({ backend, backendTimeout: 0.02 }, app => request(app).post('/s/increment').set('Cookie', cookie));
+    const seen = await observe({ backend, backendTimeout: 0.02 }, app =>
+      request(app).post('/s/increment').set('Cookie', cookie),
+    );
     expect(seen).to.include('did not answer');
     expect(seen).to.not.include(cookie.slice('session='.length));
   });
@@ -62,7 +75,8 @@ describe('security: logging hygiene', () => {
         process.execPath,
         ['-r', 'ts-node/register/transpile-only', 'spec/support/security/log-probe.ts'],
         { env: { ...process.env, NODE_DEBUG: 'routing-controllers-sessions' }, timeout: 50_000 },
-        (error, out, err) => (error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err })),
+        (error, out, err) =>
+          error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err }),
       );
     });
     const probe = JSON.parse(stdout) as { statuses: Record<string, number>; sensitive: string[] };

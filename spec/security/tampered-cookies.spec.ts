@@ -40,7 +40,11 @@ const BAD_VALUES: readonly BadValue[] = [
   { title: 'a flipped signature or tag character', build: v => flip(v, -3), reachesBackend: true },
   { title: 'a flipped last character', build: v => flip(v, -1), reachesBackend: true },
   { title: 'the last character cut off', build: v => v.slice(0, -1), reachesBackend: true },
-  { title: 'the last four characters cut off (a shorter signature or tag)', build: v => v.slice(0, -4), reachesBackend: true },
+  {
+    title: 'the last four characters cut off (a shorter signature or tag)',
+    build: v => v.slice(0, -4),
+    reachesBackend: true,
+  },
   { title: 'half of the value', build: v => v.slice(0, Math.floor(v.length / 2)), reachesBackend: true },
   { title: 'four more characters (a longer signature or tag)', build: v => `${v}AAAA`, reachesBackend: true },
   { title: 'one more character', build: v => `${v}A`, reachesBackend: true },
@@ -52,8 +56,16 @@ const BAD_VALUES: readonly BadValue[] = [
   { title: 'an extra segment in front', build: v => `extra.${v}`, reachesBackend: true },
   { title: 'an empty segment added', build: v => `${v}.`, reachesBackend: true },
   { title: 'a "*" in the data', build: (v, f) => insert(v, f.dataStart + 4, '*'), reachesBackend: true },
-  { title: 'a "~" replacing a data character', build: (v, f) => `${v.slice(0, f.dataStart + 4)}~${v.slice(f.dataStart + 5)}`, reachesBackend: true },
-  { title: 'base64 "+" and "/" for "-" and "_"', build: v => v.replace(/-/g, '+').replace(/_/g, '/') + '+/', reachesBackend: true },
+  {
+    title: 'a "~" replacing a data character',
+    build: (v, f) => `${v.slice(0, f.dataStart + 4)}~${v.slice(f.dataStart + 5)}`,
+    reachesBackend: true,
+  },
+  {
+    title: 'base64 "+" and "/" for "-" and "_"',
+    build: v => v.replace(/-/g, '+').replace(/_/g, '/') + '+/',
+    reachesBackend: true,
+  },
   { title: 'base64 padding', build: v => `${v}==`, reachesBackend: true },
   { title: 'a "%00" in the middle', build: v => insert(v, Math.floor(v.length / 2), '%00'), reachesBackend: true },
   { title: 'a "%00" at the end', build: v => `${v}%00`, reachesBackend: true },
@@ -119,10 +131,18 @@ for (const flavour of FLAVOURS) {
     it('reads the first session cookie when the header carries it twice, and never merges the two', async () => {
       const other = flavour.forge('{"count":40}', clock.seconds);
       const { app } = serve();
-      const first = await request(app).get('/sec/count').set('Cookie', `session=${valid}; session=${other}`).expect(200);
+      const first = await request(app)
+        .get('/sec/count')
+        .set('Cookie', `session=${valid}; session=${other}`)
+        .expect(200);
       expect(first.body).to.deep.equal({ count: 6 });
-      const tamperedFirst = await request(app).get('/sec/count').set('Cookie', `session=${flip(valid, -3)}; session=${other}`).expect(200);
-      expect(tamperedFirst.body, 'a bad first cookie is no session, not a fallback to the second').to.deep.equal({ count: 1 });
+      const tamperedFirst = await request(app)
+        .get('/sec/count')
+        .set('Cookie', `session=${flip(valid, -3)}; session=${other}`)
+        .expect(200);
+      expect(tamperedFirst.body, 'a bad first cookie is no session, not a fallback to the second').to.deep.equal({
+        count: 1,
+      });
     });
   });
 }

@@ -31,7 +31,11 @@ describe('writes: ctx.isNew and ctx.changes', () => {
   it('name only the keys a request set', async () => {
     const { backend, app, cookie } = await stored();
     await request(app).post('/s/set?a=2&c=3').set('Cookie', cookie).expect(200);
-    expect(backend.calls.at(-1)).to.deep.include({ operation: 'write', isNew: false, changes: { changed: ['a', 'c'], removed: [] } });
+    expect(backend.calls.at(-1)).to.deep.include({
+      operation: 'write',
+      isNew: false,
+      changes: { changed: ['a', 'c'], removed: [] },
+    });
   });
 
   it('name a nested object changed in place, and keys deleted', async () => {

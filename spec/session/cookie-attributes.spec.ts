@@ -19,17 +19,35 @@ describe('option: cookie', () => {
 
   it('writes every configured attribute', async () => {
     const res = await request(
-      app({ name: 'sid', path: '/s', domain: 'example.com', sameSite: 'none', secure: true, httpOnly: false, partitioned: true, priority: 'high' }),
+      app({
+        name: 'sid',
+        path: '/s',
+        domain: 'example.com',
+        sameSite: 'none',
+        secure: true,
+        httpOnly: false,
+        partitioned: true,
+        priority: 'high',
+      }),
     )
       .post('/s/increment')
       .expect(200);
     const cookie = sessionCookie(res, 'sid')!;
-    expect(cookie.attributes).to.deep.include({ path: '/s', domain: 'example.com', samesite: 'None', secure: true, partitioned: true, priority: 'High' });
+    expect(cookie.attributes).to.deep.include({
+      path: '/s',
+      domain: 'example.com',
+      samesite: 'None',
+      secure: true,
+      partitioned: true,
+      priority: 'High',
+    });
     expect(cookie.attributes).to.not.have.property('httponly');
   });
 
   it('omits SameSite when false', async () => {
-    const res = await request(app({ sameSite: false })).post('/s/increment').expect(200);
+    const res = await request(app({ sameSite: false }))
+      .post('/s/increment')
+      .expect(200);
     expect(sessionCookie(res)!.attributes).to.not.have.property('samesite');
   });
 
@@ -39,13 +57,21 @@ describe('option: cookie', () => {
     const res = await request(server).post('/s/destroy').set('Cookie', cookie).expect(200);
     const cleared = sessionCookie(res, 'sid')!;
     expect(isCleared(cleared)).to.equal(true);
-    expect(cleared.attributes).to.deep.include({ path: '/s', domain: 'example.com', samesite: 'Strict', secure: true, httponly: true });
+    expect(cleared.attributes).to.deep.include({
+      path: '/s',
+      domain: 'example.com',
+      samesite: 'Strict',
+      secure: true,
+      httponly: true,
+    });
     expect(Date.parse(cleared.attributes.expires as string)).to.equal(0);
   });
 
   describe("secure: 'auto'", () => {
     it('omits Secure over plain HTTP', async () => {
-      const res = await request(app({ secure: 'auto' })).post('/s/increment').expect(200);
+      const res = await request(app({ secure: 'auto' }))
+        .post('/s/increment')
+        .expect(200);
       expect(sessionCookie(res)!.attributes).to.not.have.property('secure');
     });
 
@@ -59,12 +85,16 @@ describe('option: cookie', () => {
 
   describe('path', () => {
     it('issues no Set-Cookie for a request outside the cookie path', async () => {
-      const res = await request(app({ path: '/elsewhere' })).post('/s/increment').expect(200);
+      const res = await request(app({ path: '/elsewhere' }))
+        .post('/s/increment')
+        .expect(200);
       expect(setCookies(res)).to.deep.equal([]);
     });
 
     it('issues it on a segment-wise match', async () => {
-      const res = await request(app({ path: '/s' })).post('/s/increment').expect(200);
+      const res = await request(app({ path: '/s' }))
+        .post('/s/increment')
+        .expect(200);
       expect(sessionCookie(res)).to.not.equal(undefined);
     });
   });

@@ -20,22 +20,30 @@ async function storedSession(options: SessionOptions = {}) {
 describe('option: backendTimeout', () => {
   it('fails a read that never answers with a 503 that says it timed out', async () => {
     const errors: Error[] = [];
-    const { backend, app, cookie } = await storedSession({ backendTimeout: 0.05, onError: error => errors.push(error) });
+    const { backend, app, cookie } = await storedSession({
+      backendTimeout: 0.05,
+      onError: error => errors.push(error),
+    });
     backend.hanging.add('read');
     const res = await request(app).get('/s/read').set('Cookie', cookie).expect(503);
     expect(res.body.message).to.match(/did not answer \(read\) within 50 ms/);
     expect(res.headers['set-cookie']).to.equal(undefined);
   });
 
-  it('fails a commit that never answers with a 503, never the handler\'s 200', async () => {
+  it("fails a commit that never answers with a 503, never the handler's 200", async () => {
     const errors: Error[] = [];
-    const { backend, app, cookie } = await storedSession({ backendTimeout: 0.05, onError: error => errors.push(error) });
+    const { backend, app, cookie } = await storedSession({
+      backendTimeout: 0.05,
+      onError: error => errors.push(error),
+    });
     backend.hanging.add('write');
     const res = await request(app).post('/s/increment').set('Cookie', cookie).expect(503);
     expect(res.body).to.not.have.property('count');
     expect(res.headers['set-cookie']).to.equal(undefined);
     expect(errors).to.have.length(1);
-    expect(errors[0]).to.be.instanceOf(SessionBackendError).and.include({ operation: 'write', timedOut: true, status: 503 });
+    expect(errors[0])
+      .to.be.instanceOf(SessionBackendError)
+      .and.include({ operation: 'write', timedOut: true, status: 503 });
   });
 
   it('lets the next request succeed once the store answers again', async () => {
@@ -50,7 +58,9 @@ describe('option: backendTimeout', () => {
   it('can be turned off with 0 (a slow store is then waited for)', async () => {
     const { backend, app, cookie } = await storedSession({ backendTimeout: 0 });
     backend.delayMs = 30;
-    expect((await request(app).post('/s/increment').set('Cookie', cookie).expect(200)).body).to.deep.equal({ count: 2 });
+    expect((await request(app).post('/s/increment').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+      count: 2,
+    });
   });
 
   it('rejects what is not a number of seconds >= 0', () => {
@@ -68,7 +78,10 @@ class CatchingController {
   /** Catches the failed load and reports what the handler still sees. */
   @Get('/catch')
   async catch(@Req() req: Request) {
-    const error = await req.session.load().then(() => undefined, (caught: Error) => caught);
+    const error = await req.session.load().then(
+      () => undefined,
+      (caught: Error) => caught,
+    );
     return { session: typeof req.session, isLoaded: req.session.isLoaded, error: error?.name ?? null };
   }
 }
@@ -121,7 +134,9 @@ describe('option: onBackendFailure', () => {
         const res = await request(app).post(route).set('Cookie', cookie).expect(503);
         expect(res.headers['set-cookie']).to.equal(undefined);
         backend.failing.delete('read');
-        expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({ count: 1 });
+        expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({
+          count: 1,
+        });
       });
     }
 

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import type { Request } from 'express';
-import { Get, JsonController, Post, Req, Session as RcSession, SessionParam as RcSessionParam, UseBefore } from 'routing-controllers';
+import {
+  Get,
+  JsonController,
+  Post,
+  Req,
+  Session as RcSession,
+  SessionParam as RcSessionParam,
+  UseBefore,
+} from 'routing-controllers';
 import request from 'supertest';
 import { Service } from 'typedi';
 import { SessionMiddleware } from '../../src';
@@ -174,8 +182,12 @@ describe('req.session', () => {
     it('work on an autoloaded session', async () => {
       const cookie = await login();
       const server = createApp([LazyController, RoutingControllersDecoratorsController], { backend, autoload: true });
-      expect((await request(server).get('/rc/session').set('Cookie', cookie).expect(200)).body).to.deep.equal({ userId: 7 });
-      expect((await request(server).get('/rc/param').set('Cookie', cookie).expect(200)).body).to.deep.equal({ userId: 7 });
+      expect((await request(server).get('/rc/session').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+        userId: 7,
+      });
+      expect((await request(server).get('/rc/param').set('Cookie', cookie).expect(200)).body).to.deep.equal({
+        userId: 7,
+      });
     });
 
     it('fail with SessionNotLoaded on a session that is not loaded', async () => {

@@ -66,7 +66,10 @@ describe('session ids, regenerate() and destroy()', () => {
 
     it('are not read from lookalike cookie names', async () => {
       const { id } = await started();
-      await request(app()).get('/s/read').set('Cookie', `xsession=${id}; session_old=${id}; Session=${id}; SESSION=${id}; session.x=${id}`).expect(200);
+      await request(app())
+        .get('/s/read')
+        .set('Cookie', `xsession=${id}; session_old=${id}; Session=${id}; SESSION=${id}; session.x=${id}`)
+        .expect(200);
       expect(backend.count('read')).to.equal(0);
     });
 

@@ -14,19 +14,25 @@ describe('option: lifetime', () => {
   });
 
   it('defaults to 14 days, sent as Max-Age with a matching Expires', async () => {
-    const res = await request(sessionApp({ clock: clock.now })).post('/s/increment').expect(200);
+    const res = await request(sessionApp({ clock: clock.now }))
+      .post('/s/increment')
+      .expect(200);
     const cookie = sessionCookie(res)!;
     expect(cookie.attributes['max-age']).to.equal(String(14 * 24 * 3600));
     expect(Date.parse(cookie.attributes.expires as string)).to.equal((clock.seconds + 14 * 24 * 3600) * 1000);
   });
 
   it('sets Max-Age to the configured seconds', async () => {
-    const res = await request(sessionApp({ clock: clock.now, lifetime: 600 })).post('/s/increment').expect(200);
+    const res = await request(sessionApp({ clock: clock.now, lifetime: 600 }))
+      .post('/s/increment')
+      .expect(200);
     expect(sessionCookie(res)!.attributes['max-age']).to.equal('600');
   });
 
   it('0 gives a browser-session cookie without Max-Age or Expires', async () => {
-    const res = await request(sessionApp({ clock: clock.now, lifetime: 0 })).post('/s/increment').expect(200);
+    const res = await request(sessionApp({ clock: clock.now, lifetime: 0 }))
+      .post('/s/increment')
+      .expect(200);
     const cookie = sessionCookie(res)!;
     expect(cookie.attributes).to.not.have.property('max-age');
     expect(cookie.attributes).to.not.have.property('expires');
@@ -41,12 +47,17 @@ describe('option: lifetime', () => {
       const app = sessionApp({ clock: clock.now, lifetime: 600, backend });
       const cookie = cookieHeader(await request(app).post('/s/increment').expect(200));
       clock.advance(599);
-      expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({ count: 1 });
+      expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({
+        count: 1,
+      });
       clock.advance(1);
       const res = await request(app).get('/s/read').set('Cookie', cookie).expect(200);
       expect(res.body.data).to.deep.equal({});
       // Gone from the store (where a store can forget), and the cookie is never extended.
-      if (backend.inner.revocable) expect(await backend.inner.exists(cookie.slice('session='.length), { now: clock.seconds, lifetime: 600, ttl: 600 })).to.equal(false);
+      if (backend.inner.revocable)
+        expect(
+          await backend.inner.exists(cookie.slice('session='.length), { now: clock.seconds, lifetime: 600, ttl: 600 }),
+        ).to.equal(false);
       const sent = sessionCookie(res);
       expect(sent === undefined || isCleared(sent)).to.equal(true);
     });
@@ -89,13 +100,20 @@ describe('a changed configuration', () => {
   it('shortens stored sessions at once, but never lengthens one that is not refreshed', async () => {
     const clock = new FakeClock();
     const backend = new FaultyBackend(new InMemoryBackend());
-    const cookie = cookieHeader(await request(sessionApp({ clock: clock.now, lifetime: 600, backend })).post('/s/increment').expect(200));
+    const cookie = cookieHeader(
+      await request(sessionApp({ clock: clock.now, lifetime: 600, backend }))
+        .post('/s/increment')
+        .expect(200),
+    );
     clock.advance(500);
     const longer = sessionApp({ clock: clock.now, lifetime: 3600, backend });
     await request(longer).post('/s/increment').set('Cookie', cookie).expect(200);
     expect(backend.calls.at(-1), 'the stored end holds').to.deep.include({ operation: 'write', ttl: 100 });
     const shorter = sessionApp({ clock: clock.now, lifetime: 300, backend });
-    expect((await request(shorter).get('/s/read').set('Cookie', cookie).expect(200)).body.data, 'created 500 s ago').to.deep.equal({});
+    expect(
+      (await request(shorter).get('/s/read').set('Cookie', cookie).expect(200)).body.data,
+      'created 500 s ago',
+    ).to.deep.equal({});
   });
 });
 

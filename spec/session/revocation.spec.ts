@@ -41,7 +41,7 @@ describe('option: isRevoked', () => {
     expect((await request(app).get('/s/read').set('Cookie', fresh).expect(200)).body.data).to.deep.equal({ userId: 7 });
   });
 
-  it('receives the session\'s metadata', async () => {
+  it("receives the session's metadata", async () => {
     const clock = new FakeClock();
     const registry = validAfterRegistry();
     const app = sessionApp({ clock: clock.now, lifetime: 600, isRevoked: registry.isRevoked });
@@ -49,13 +49,21 @@ describe('option: isRevoked', () => {
     clock.advance(5);
     await request(app).get('/s/read').set('Cookie', cookie).expect(200);
     expect(registry.seen).to.deep.equal([
-      { createdAt: clock.seconds - 5, lastAccessedAt: clock.seconds - 5, expiresAt: clock.seconds + 595, remainingSeconds: 595, degraded: false },
+      {
+        createdAt: clock.seconds - 5,
+        lastAccessedAt: clock.seconds - 5,
+        expiresAt: clock.seconds + 595,
+        remainingSeconds: 595,
+        degraded: false,
+      },
     ]);
   });
 
   it('is not called for requests without a session', async () => {
     const registry = validAfterRegistry();
-    await request(sessionApp({ isRevoked: registry.isRevoked })).get('/s/read').expect(200);
+    await request(sessionApp({ isRevoked: registry.isRevoked }))
+      .get('/s/read')
+      .expect(200);
     expect(registry.seen).to.have.length(0);
   });
 
@@ -78,6 +86,8 @@ describe('option: isRevoked', () => {
   });
 
   it('must be a function', () => {
-    expect(() => sessionApp({ backend: new CookieBackend({ secretKey: SECRET }), isRevoked: true as never })).to.throw(/isRevoked/);
+    expect(() => sessionApp({ backend: new CookieBackend({ secretKey: SECRET }), isRevoked: true as never })).to.throw(
+      /isRevoked/,
+    );
   });
 });

@@ -132,7 +132,9 @@ describe('saving rules', () => {
     });
 
     it('commit the changes of a 5xx with commitOnServerError', async () => {
-      const res = await request(app({ commitOnServerError: true })).post('/s/fail?status=503').expect(503);
+      const res = await request(app({ commitOnServerError: true }))
+        .post('/s/fail?status=503')
+        .expect(503);
       expect(backend.count('write')).to.equal(1);
       expect(sessionCookie(res)).to.not.equal(undefined);
     });
@@ -157,7 +159,12 @@ describe('saving rules', () => {
       const cookie = await started();
       backend.failing.add('read');
       const res = await request(app()).get('/s/read').set('Cookie', cookie).expect(503);
-      expect(res.body).to.deep.include({ name: 'SessionBackendError', status: 503, code: 'BACKEND_FAILURE', operation: 'read' });
+      expect(res.body).to.deep.include({
+        name: 'SessionBackendError',
+        status: 503,
+        code: 'BACKEND_FAILURE',
+        operation: 'read',
+      });
     });
 
     it('on remove (destroy) answers 503', async () => {

@@ -48,7 +48,11 @@ describe('option: idleTimeout', () => {
   it('applies to sessions stored before it was configured', async () => {
     const clock = new FakeClock();
     const backend = new InMemoryBackend();
-    const cookie = cookieHeader(await request(sessionApp({ clock: clock.now, lifetime: 3600, backend })).post('/s/increment').expect(200));
+    const cookie = cookieHeader(
+      await request(sessionApp({ clock: clock.now, lifetime: 3600, backend }))
+        .post('/s/increment')
+        .expect(200),
+    );
     clock.advance(601);
     const app = sessionApp({ clock: clock.now, lifetime: 3600, idleTimeout: 600, backend });
     expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({});
@@ -59,7 +63,14 @@ describe('option: absoluteTimeout', () => {
   for (const [name, makeBackend] of BACKENDS) {
     it(`ends a rolling session that long after its creation, however active (${name})`, async () => {
       const clock = new FakeClock();
-      const app = sessionApp({ clock: clock.now, lifetime: 600, rolling: true, absoluteTimeout: 1800, touchAfter: 0, backend: makeBackend() });
+      const app = sessionApp({
+        clock: clock.now,
+        lifetime: 600,
+        rolling: true,
+        absoluteTimeout: 1800,
+        touchAfter: 0,
+        backend: makeBackend(),
+      });
       let cookie = cookieHeader(await request(app).post('/s/increment').expect(200));
       for (let elapsed = 0; elapsed < 1500; elapsed += 300) {
         clock.advance(300);
@@ -67,7 +78,9 @@ describe('option: absoluteTimeout', () => {
         expect(res.body.count).to.be.greaterThan(1);
         const sent = sessionCookie(res);
         if (sent !== undefined) {
-          expect(Number(sent.attributes['max-age']), 'never past the absolute deadline').to.be.at.most(1800 - elapsed - 300);
+          expect(Number(sent.attributes['max-age']), 'never past the absolute deadline').to.be.at.most(
+            1800 - elapsed - 300,
+          );
           cookie = cookieHeader(res);
         }
       }
@@ -85,7 +98,9 @@ describe('option: absoluteTimeout', () => {
 
   it('caps the Max-Age of a new session', async () => {
     const clock = new FakeClock();
-    const res = await request(sessionApp({ clock: clock.now, lifetime: 3600, absoluteTimeout: 900 })).post('/s/increment').expect(200);
+    const res = await request(sessionApp({ clock: clock.now, lifetime: 3600, absoluteTimeout: 900 }))
+      .post('/s/increment')
+      .expect(200);
     expect(sessionCookie(res)!.attributes['max-age']).to.equal('900');
   });
 
@@ -174,10 +189,17 @@ describe('req.session.meta', () => {
     expect(res.body).to.deep.equal({ meta: null });
   });
 
-  it('tells when the session began, was last active and ends, counting this request\'s refresh', async () => {
+  it("tells when the session began, was last active and ends, counting this request's refresh", async () => {
     const clock = new FakeClock();
     const start = clock.seconds;
-    const app = sessionApp({ clock: clock.now, lifetime: 3600, rolling: true, absoluteTimeout: 7200, touchAfter: 60, backend: new InMemoryBackend() });
+    const app = sessionApp({
+      clock: clock.now,
+      lifetime: 3600,
+      rolling: true,
+      absoluteTimeout: 7200,
+      touchAfter: 60,
+      backend: new InMemoryBackend(),
+    });
     const cookie = cookieHeader(await request(app).post('/s/increment').expect(200));
     clock.advance(1000);
     const meta = (await request(app).get('/s/meta').set('Cookie', cookie).expect(200)).body as SessionMeta;

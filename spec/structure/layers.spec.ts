@@ -1,11 +1,8 @@
 import { expect } from 'chai';
 import path from 'node:path';
 
-// Plain JavaScript, so that `npm test` can run it before anything is compiled.
-const { checkLayers, readSources } = require('../../scripts/check-layers.js') as {
-  checkLayers(files: Map<string, string>): string[];
-  readSources(root: string): Map<string, string>;
-};
+// Plain JavaScript (with a .d.ts), so that `npm test` can run it before anything is compiled.
+import { checkLayers, readSources } from '../../scripts/check-layers';
 
 describe('the layout of src/', () => {
   it('has every import point down a layer, or stay in its folder', () => {
@@ -18,7 +15,10 @@ describe('the layout of src/', () => {
         ['backends/memory.ts', "import type { SessionState } from '../session/state';\n"],
         ['decorators/x.ts', "import { startSession } from '../middleware/start-session';\n"],
         ['index.ts', "export { debug } from './internal/debug';\n"],
-        ['session/state.ts', "import { SessionBackend } from '../backends/backend';\nimport { EMPTY } from './stored-record';\n"],
+        [
+          'session/state.ts',
+          "import { SessionBackend } from '../backends/backend';\nimport { EMPTY } from './stored-record';\n",
+        ],
       ]),
     );
     expect(problems).to.have.length(3);

@@ -14,12 +14,24 @@ export interface AppOptions extends Omit<RoutingControllersOptions, 'controllers
   express?: ExpressMajor;
 }
 
+/** A controller class, as routing-controllers takes them. */
+export type ControllerClass = abstract new (...args: never[]) => object;
+
 /** Configures sessions with `sessionOptions` and serves `controllers` with routing-controllers. */
-export function createApp(controllers: Function[], sessionOptions: SessionOptions = {}, options: AppOptions = {}): Express {
+export function createApp(
+  controllers: ControllerClass[],
+  sessionOptions: SessionOptions = {},
+  options: AppOptions = {},
+): Express {
   configureSessions({ secretKey: SECRET, ...sessionOptions });
   const { express: major = 5, ...routing } = options;
   // An empty list would make routing-controllers install every @Middleware class it knows of, globally.
-  const settings: RoutingControllersOptions = { controllers, middlewares: [NoGlobals], interceptors: [NoGlobals], ...routing };
+  const settings: RoutingControllersOptions = {
+    controllers,
+    middlewares: [NoGlobals],
+    interceptors: [NoGlobals],
+    ...routing,
+  };
   // routing-controllers requires its own express (4.x) for createExpressServer.
   return major === 4 ? (createExpressServer(settings) as Express) : (useExpressServer(express5(), settings) as Express);
 }

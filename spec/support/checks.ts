@@ -32,5 +32,8 @@ export function naiveMerge(target: Record<string, unknown>, source: Record<strin
 
 /** True when something was written onto Object.prototype. */
 export function isPolluted(): boolean {
-  return ({} as Record<string, unknown>).polluted !== undefined || Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted');
+  return (
+    ({} as Record<string, unknown>).polluted !== undefined ||
+    Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')
+  );
 }

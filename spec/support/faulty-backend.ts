@@ -3,7 +3,14 @@
  * every call, so specs can assert what reached the store (and what did not). It has `touch()` exactly when the
  * backend it wraps has one.
  */
-import { BackendContext, InMemoryBackend, SessionBackend, type SessionChanges, type SessionData, type SessionMetadata } from '../../src';
+import {
+  BackendContext,
+  InMemoryBackend,
+  SessionBackend,
+  type SessionChanges,
+  type SessionData,
+  type SessionMetadata,
+} from '../../src';
 
 export type Operation = 'read' | 'write' | 'touch' | 'remove' | 'exists';
 
@@ -43,7 +50,14 @@ export class FaultyBackend extends SessionBackend {
 
   async write(data: SessionData, sessionId?: string, ctx?: BackendContext) {
     const { ttl, isNew, changes } = ctx ?? {};
-    await this.enter({ operation: 'write', sessionId, data: structuredClone(data), ttl, isNew, changes: structuredClone(changes) });
+    await this.enter({
+      operation: 'write',
+      sessionId,
+      data: structuredClone(data),
+      ttl,
+      isNew,
+      changes: structuredClone(changes),
+    });
     return this.inner.write(data, sessionId, ctx);
   }
 

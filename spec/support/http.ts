@@ -78,7 +78,14 @@ export async function withServer<T>(app: RequestListener, run: (client: RawClien
 function send(port: number, request: RawRequest, agent: http.Agent | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: request.method ?? 'GET', path: request.path, headers: request.headers, agent: agent ?? false },
+      {
+        host: '127.0.0.1',
+        port,
+        method: request.method ?? 'GET',
+        path: request.path,
+        headers: request.headers,
+        agent: agent ?? false,
+      },
       res => {
         const headersAt = nextSequence();
         request.onHeaders?.(res);

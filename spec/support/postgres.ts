@@ -46,9 +46,10 @@ function probe(): { user: string } | { missing: string } {
     const users = candidateUsers();
     const result = spawnSync(process.execPath, ['-e', script, require.resolve('pg'), ...users], { timeout: 10_000 });
     const where = `${HOST}:${PORT} database "${DATABASE}"`;
-    probed = result.status === 0 && result.stdout.length > 0
-      ? { user: result.stdout.toString() }
-      : { missing: `no PostgreSQL at ${where} accepts user ${users.join(', ')} (set PGUSER)` };
+    probed =
+      result.status === 0 && result.stdout.length > 0
+        ? { user: result.stdout.toString() }
+        : { missing: `no PostgreSQL at ${where} accepts user ${users.join(', ')} (set PGUSER)` };
   }
   return probed;
 }

@@ -78,9 +78,15 @@ export class RedisServerProcess {
   ) {}
 
   /** Starts a server without persistence; `extraArgs` are more `--option value` pairs. */
-  static async start(options: { extraArgs?: readonly string[]; dir?: string; port?: number } = {}): Promise<RedisServerProcess> {
+  static async start(
+    options: { extraArgs?: readonly string[]; dir?: string; port?: number } = {},
+  ): Promise<RedisServerProcess> {
     for (let attempt = 0; ; attempt++) {
-      const server = new RedisServerProcess(options.port ?? (await freePort()), options.extraArgs ?? [], options.dir ?? os.tmpdir());
+      const server = new RedisServerProcess(
+        options.port ?? (await freePort()),
+        options.extraArgs ?? [],
+        options.dir ?? os.tmpdir(),
+      );
       try {
         await server.launch();
         return server;
@@ -128,7 +134,19 @@ export class RedisServerProcess {
   }
 
   private async launch(): Promise<void> {
-    const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs];
+    const args = [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      ...this.extraArgs,
+    ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     this.exited = new Promise(resolve => child.once('exit', () => resolve()));
@@ -162,18 +180,30 @@ export class RedisCluster {
         nodes.push(
           await RedisServerProcess.start({
             dir,
-            extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${i}.conf`), '--cluster-port', String(busPort)],
+            extraArgs: [
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              path.join(dir, `nodes-${i}.conf`),
+              '--cluster-port',
+              String(busPort),
+            ],
           }),
         );
       }
       const addresses = nodes.map(node => `127.0.0.1:${node.port}`);
       await new Promise<void>((resolve, reject) =>
-        execFile('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 }, error =>
-          error ? reject(error) : resolve(),
+        execFile(
+          'redis-cli',
+          ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+          { timeout: 30_000 },
+          error => (error ? reject(error) : resolve()),
         ),
       );
       for (const node of nodes) {
-        await waitFor(`cluster_state:ok on port ${node.port}`, async () => (await rawCommand(node.port, 'CLUSTER INFO')).includes('cluster_state:ok'));
+        await waitFor(`cluster_state:ok on port ${node.port}`, async () =>
+          (await rawCommand(node.port, 'CLUSTER INFO')).includes('cluster_state:ok'),
+        );
       }
       return cluster;
     } catch (error) {

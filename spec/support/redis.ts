@@ -119,7 +119,10 @@ export function redisClient(driver: Driver, url = REDIS_URL): Promise<NodeRedisC
 }
 
 /** A connected cluster client of `driver` for a cluster on these loopback ports. */
-export async function redisClusterClient(driver: Driver, ports: readonly number[]): Promise<NodeRedisCluster | Cluster> {
+export async function redisClusterClient(
+  driver: Driver,
+  ports: readonly number[],
+): Promise<NodeRedisCluster | Cluster> {
   if (driver === 'node-redis') {
     const cluster = createCluster({
       rootNodes: ports.map(port => ({ url: `redis://127.0.0.1:${port}` })),
@@ -131,7 +134,12 @@ export async function redisClusterClient(driver: Driver, ports: readonly number[
   }
   const cluster = new Cluster(
     ports.map(port => ({ host: '127.0.0.1', port })),
-    { enableOfflineQueue: false, lazyConnect: true, clusterRetryStrategy: RECOMMENDED.ioredis.retryStrategy, redisOptions: RECOMMENDED.ioredis },
+    {
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      clusterRetryStrategy: RECOMMENDED.ioredis.retryStrategy,
+      redisOptions: RECOMMENDED.ioredis,
+    },
   );
   cluster.on('error', () => {});
   await cluster.connect();
@@ -182,7 +190,10 @@ export async function keysPerNode(prefix: string, client: AnyRedisClient): Promi
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, found] = (await node(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
+      const [next, found] = (await node(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [
+        string,
+        string[],
+      ];
       cursor = String(next);
       keys.push(...found);
     } while (cursor !== '0');
@@ -201,7 +212,8 @@ export function rawCommand(client: AnyRedisClient, key: string, args: string[]):
 type Send = (args: string[]) => Promise<unknown>;
 
 async function scanTargets(client: AnyRedisClient): Promise<Send[]> {
-  if (client instanceof Cluster) return client.nodes('master').map(node => (args: string[]) => node.call(args[0], args.slice(1)));
+  if (client instanceof Cluster)
+    return client.nodes('master').map(node => (args: string[]) => node.call(args[0], args.slice(1)));
   if (client instanceof Redis) return [args => client.call(args[0], args.slice(1))];
   if (isNodeCluster(client)) {
     const targets: Send[] = [];

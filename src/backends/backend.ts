@@ -143,7 +143,8 @@ export async function createUnderFreeId(
   const generate = () => newSessionId(backend);
   let id = first ?? generate();
   for (let attempt = 1; !(await create(id)); attempt++) {
-    if (attempt >= CREATE_ATTEMPTS) throw new Error(`generateId() gave ${CREATE_ATTEMPTS} ids in a row that are already stored`);
+    if (attempt >= CREATE_ATTEMPTS)
+      throw new Error(`generateId() gave ${CREATE_ATTEMPTS} ids in a row that are already stored`);
     id = generate();
   }
   return id;

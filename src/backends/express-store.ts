@@ -74,8 +74,11 @@ export class ExpressSessionStoreBackend extends SessionBackend {
   /** Stores `data` whole (its `__session` metadata included) with an express-session `cookie` for the store's TTL. */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     if (Object.hasOwn(data, COOKIE_KEY)) {
-      throw new SessionError('RESERVED_KEY', 'ExpressSessionStoreBackend cannot store a session key named "cookie": ' +
-        'express-session stores keep the cookie there; rename the key');
+      throw new SessionError(
+        'RESERVED_KEY',
+        'ExpressSessionStoreBackend cannot store a session key named "cookie": ' +
+          'express-session stores keep the cookie there; rename the key',
+      );
     }
     const ttlMs = (ctx?.ttl ?? DEFAULT_TTL) * 1000;
     // On the wall clock, not ctx.now: stores compare `expires` with their own clock (Date.now(), the database's).
@@ -127,6 +130,11 @@ export class ExpressSessionStoreBackend extends SessionBackend {
 
 function isExpressSessionStore(value: unknown): value is ExpressSessionStore {
   const store = value as Partial<Record<keyof ExpressSessionStore, unknown>> | null;
-  return typeof store === 'object' && store !== null && typeof store.get === 'function' &&
-    typeof store.set === 'function' && typeof store.destroy === 'function';
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.get === 'function' &&
+    typeof store.set === 'function' &&
+    typeof store.destroy === 'function'
+  );
 }

@@ -48,7 +48,10 @@ export class InMemoryBackend extends SessionBackend {
     super();
     const maxEntries = options.maxEntries === undefined ? 100_000 : options.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new SessionError('INVALID_OPTION', 'Invalid InMemoryBackend option `maxEntries`: expected a whole number >= 1');
+      throw new SessionError(
+        'INVALID_OPTION',
+        'Invalid InMemoryBackend option `maxEntries`: expected a whole number >= 1',
+      );
     }
     this.maxEntries = maxEntries;
   }

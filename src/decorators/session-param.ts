@@ -39,12 +39,16 @@ const PLAIN_TYPES = new Set<unknown>([Object, String, Number, Boolean, Array, Da
  * @example
  * @Get('/me') me(@SessionParam<CartSession>('userId', { required: true }) userId: number) { return { userId }; }
  */
-export function SessionParam<T extends object = SessionFields>(name: NotInferred<SessionKey<T>>, options: SessionParamOptions = {}): ParameterDecorator {
+export function SessionParam<T extends object = SessionFields>(
+  name: NotInferred<SessionKey<T>>,
+  options: SessionParamOptions = {},
+): ParameterDecorator {
   const required = options.required === true;
   return (object, method, index) => {
     const types = Reflect.getMetadata('design:paramtypes', object, method as string | symbol) as unknown[] | undefined;
     const type = types?.[index];
-    const validateAs = options.validate !== false && typeof type === 'function' && !PLAIN_TYPES.has(type) ? type : undefined;
+    const validateAs =
+      options.validate !== false && typeof type === 'function' && !PLAIN_TYPES.has(type) ? type : undefined;
     createParamDecorator({
       // routing-controllers ignores `required` for custom decorators, hence the check below.
       required,
@@ -62,11 +66,19 @@ export function SessionParam<T extends object = SessionFields>(name: NotInferred
   };
 }
 
-async function toValidInstance(type: new () => object, name: string, value: unknown, options: SessionParamOptions): Promise<object> {
+async function toValidInstance(
+  type: new () => object,
+  name: string,
+  value: unknown,
+  options: SessionParamOptions,
+): Promise<object> {
   const instance = plainToInstance(type, value, options.transform);
   const validatorOptions = typeof options.validate === 'object' ? options.validate : {};
   // Values stay out of the errors: session data may hold secrets.
-  const errors = await validateValue(instance as object, { ...validatorOptions, validationError: { target: false, value: false } });
+  const errors = await validateValue(instance as object, {
+    ...validatorOptions,
+    validationError: { target: false, value: false },
+  });
   if (errors.length > 0) {
     const error = new BadRequestError(`Invalid session value "${name}", check 'errors' property for more info.`);
     Object.assign(error, { errors, paramName: name });

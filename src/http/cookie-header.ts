@@ -19,7 +19,8 @@ export function readCookie(header: string | undefined, name: string): string | u
     const at = header.indexOf(needle, from);
     if (at === -1) return undefined;
     if (startsCookiePair(header, at)) {
-      if (debug.enabled && isRepeated(header, needle, at)) debug('the Cookie header carries the session cookie more than once: the first is used');
+      if (debug.enabled && isRepeated(header, needle, at))
+        debug('the Cookie header carries the session cookie more than once: the first is used');
       return cookieValue(header, at + needle.length);
     }
     from = at + 1;

@@ -9,7 +9,8 @@ import { SessionBackendError, SessionError, SessionValidationError } from '../er
 /** The status, headers and JSON text that answer `error`: never a stack, a generic message for foreign errors. */
 export function errorResponse(error: unknown): { status: number; headers: Array<[string, string]>; body: string } {
   const status = statusOf(error);
-  const own = error instanceof SessionError || error instanceof SessionBackendError || error instanceof SessionValidationError;
+  const own =
+    error instanceof SessionError || error instanceof SessionBackendError || error instanceof SessionValidationError;
   const fields: Record<string, unknown> = {
     name: error instanceof Error ? error.name : 'Error',
     // Only this library's errors have messages written for clients.

@@ -8,7 +8,10 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
  * `writeHead(status, headers)` replaces a Set-Cookie header set earlier with `setHeader`, so the session cookie goes
  * into its headers argument when the queued response starts with one that sets cookies. Returns false otherwise.
  */
-export function addCookieToWriteHead(queue: ReadonlyArray<{ method: string; args: unknown[] }>, cookie: string): boolean {
+export function addCookieToWriteHead(
+  queue: ReadonlyArray<{ method: string; args: unknown[] }>,
+  cookie: string,
+): boolean {
   const first = queue[0];
   if (first?.method !== 'writeHead') return false;
   const index = typeof first.args[1] === 'string' ? 2 : 1;
@@ -49,4 +52,3 @@ export function toList(value: unknown): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value.map(String) : [String(value)];
 }
-

@@ -84,7 +84,11 @@ export function installResponseHold(): void {
     if (typeof original !== 'function') continue;
     proto[method] = function (this: HeldResponse, ...args: unknown[]) {
       const hold = this[HOLD];
-      return hold === undefined || hold.acceptsHeaders() ? original.apply(this, args) : method === 'removeHeader' ? undefined : this;
+      return hold === undefined || hold.acceptsHeaders()
+        ? original.apply(this, args)
+        : method === 'removeHeader'
+          ? undefined
+          : this;
     };
   }
   const headersSent = findGetter(ServerResponse.prototype, 'headersSent');
@@ -99,7 +103,8 @@ export function installResponseHold(): void {
 
 function findGetter(object: object, property: string): (this: ServerResponse) => boolean {
   let proto = object;
-  while (Object.getOwnPropertyDescriptor(proto, property)?.get === undefined) proto = Object.getPrototypeOf(proto) as object;
+  while (Object.getOwnPropertyDescriptor(proto, property)?.get === undefined)
+    proto = Object.getPrototypeOf(proto) as object;
   return Object.getOwnPropertyDescriptor(proto, property)!.get as (this: ServerResponse) => boolean;
 }
 
@@ -164,17 +169,19 @@ class ResponseHold {
     this.statusCode = method === 'writeHead' ? Number(args[0]) : this.res.statusCode;
     this.statusMessage = this.res.statusMessage;
     setImmediate(secondTurn, this);
-    this.commit(this.statusCode).then(
-      cookie => {
-        this.committed = true;
-        this.cookie = cookie;
-        this.release();
-      },
-      error => {
-        this.failure = { error };
-        this.release();
-      },
-    ).catch(error => this.res.destroy(error as Error));
+    this.commit(this.statusCode)
+      .then(
+        cookie => {
+          this.committed = true;
+          this.cookie = cookie;
+          this.release();
+        },
+        error => {
+          this.failure = { error };
+          this.release();
+        },
+      )
+      .catch(error => this.res.destroy(error as Error));
   }
 
   /** Once both the commit is done and two turns have passed: replays the response, or answers the failure. */
@@ -242,9 +249,13 @@ class ResponseHold {
   /** Drops a call the response can no longer honour; its callback still runs, as Node would run it. */
   private ignore(method: WireMethod, args: unknown[]): unknown {
     const callback = args.findLast(arg => typeof arg === 'function') as ((error?: Error) => void) | undefined;
-    const dropsData = (method === 'write' || method === 'end') && args[0] !== undefined && typeof args[0] !== 'function';
+    const dropsData =
+      (method === 'write' || method === 'end') && args[0] !== undefined && typeof args[0] !== 'function';
     if (callback) {
-      process.nextTick(callback, dropsData ? new Error('The response has already ended; this data was not sent.') : undefined);
+      process.nextTick(
+        callback,
+        dropsData ? new Error('The response has already ended; this data was not sent.') : undefined,
+      );
     }
     return method === 'write' ? false : method === 'flushHeaders' ? undefined : this.res;
   }

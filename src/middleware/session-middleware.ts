@@ -57,7 +57,7 @@ export class SessionMiddleware implements ExpressMiddlewareInterface {
 
   /** Not async: express 5 would also handle a returned promise, and `next` must run once. */
   use(req: Request, res: Response, next: NextFunction): void {
-    const config = this.registry.get(this.constructor);
+    const config = this.registry.get(this.constructor as typeof SessionMiddleware);
     if (config === undefined) return answerError(undefined, req, res, notConfigured(this.constructor.name));
     startSession(config, req, res, next, this.constructor);
   }

@@ -13,7 +13,13 @@ import { SessionState } from '../session/state';
  * `owner` names the middleware in errors: its class, or `sessionMiddleware()`. Its `name` is read only then: a class's
  * `name` costs about 40 ns a read, more than the rest of a request that never loads its session.
  */
-export function startSession(config: SessionConfig, req: Request, res: Response, next: NextFunction, owner: { readonly name: string }): void {
+export function startSession(
+  config: SessionConfig,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  owner: { readonly name: string },
+): void {
   // Untyped: `req.session` may be typed as express-session's (see `SessionTypeOptions`).
   const carrier = req as { session?: unknown };
   const current = carrier.session;
@@ -25,7 +31,11 @@ export function startSession(config: SessionConfig, req: Request, res: Response,
   }
   const state = new SessionState(config, req, res);
   carrier.session = state.session;
-  if (config.autoload(req)) state.load().then(() => next(), error => answerError(config, req, res, error));
+  if (config.autoload(req))
+    state.load().then(
+      () => next(),
+      error => answerError(config, req, res, error),
+    );
   else next();
 }
 
@@ -40,7 +50,10 @@ export function answerError(config: SessionConfig | undefined, req: Request, res
 }
 
 export function notConfigured(name: string): SessionError {
-  return new SessionError('NOT_CONFIGURED', `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`);
+  return new SessionError(
+    'NOT_CONFIGURED',
+    `Sessions are not configured for ${name}: call configureSessions() or ${name}.configure() at start-up`,
+  );
 }
 
 function conflict(name: string): SessionError {

@@ -7,7 +7,8 @@ import { invalid } from './checks';
 export function resolveAutoload(autoload: unknown): (request: Request) => boolean {
   if (autoload === true) return () => true;
   if (autoload === false) return () => false;
-  if (!Array.isArray(autoload)) throw invalid('autoload', 'expected true, false, or a list of path prefixes and RegExps');
+  if (!Array.isArray(autoload))
+    throw invalid('autoload', 'expected true, false, or a list of path prefixes and RegExps');
   const prefixes: string[] = [];
   const patterns: RegExp[] = [];
   for (const entry of autoload as unknown[]) {
@@ -22,7 +23,9 @@ export function resolveAutoload(autoload: unknown): (request: Request) => boolea
     const caseSensitive = request.app?.enabled('case sensitive routing') === true;
     const candidates = caseSensitive ? prefixes : folded;
     const subject = caseSensitive ? path : path.toLowerCase();
-    return candidates.some(prefix => isUnderPath(subject, prefix)) || patterns.some(pattern => testPattern(pattern, path));
+    return (
+      candidates.some(prefix => isUnderPath(subject, prefix)) || patterns.some(pattern => testPattern(pattern, path))
+    );
   };
 }
 

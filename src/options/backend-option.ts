@@ -5,13 +5,18 @@ import { StatelessCookieBackend } from '../backends/cookie/stateless';
 import { SessionError } from '../errors';
 import { checkSecrets } from '../internal/secrets';
 import { invalid } from './checks';
-import type { SessionOptions } from './session-options';
+import type { BackendClass, SessionOptions } from './session-options';
 
 /** Resolves a backend class to an instance; typedi's `Container.get` in practice. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- typedi's own identifier type: any function
 export type BackendResolver = (backendClass: Function) => unknown;
 
 /** The backend `options` ask for, with `cookieName` as a cookie backend's purpose. */
-export function resolveBackend(options: SessionOptions, resolveClass: BackendResolver, cookieName: string): SessionBackend {
+export function resolveBackend(
+  options: SessionOptions,
+  resolveClass: BackendResolver,
+  cookieName: string,
+): SessionBackend {
   const { backend, secretKey } = options;
   const secrets = secretKey === undefined ? undefined : checkSecrets(secretKey);
   if (typeof secrets === 'string') throw invalid('secretKey', secrets);
@@ -19,7 +24,10 @@ export function resolveBackend(options: SessionOptions, resolveClass: BackendRes
   const cookieBacked = backend === undefined || (typeof backend === 'function' && isCookieBackendClass(backend));
   if (cookieBacked) {
     if (secrets === undefined) {
-      throw invalid('secretKey', 'required for the cookie backend (the default); pass `secretKey: process.env.SESSION_SECRET`');
+      throw invalid(
+        'secretKey',
+        'required for the cookie backend (the default); pass `secretKey: process.env.SESSION_SECRET`',
+      );
     }
     // CookieBackend, EncryptedCookieBackend or a subclass: all take these options.
     const CookieClass = (backend ?? CookieBackend) as typeof CookieBackend;
@@ -48,6 +56,6 @@ export function resolveBackend(options: SessionOptions, resolveClass: BackendRes
 }
 
 /** The built-in backends that keep the session in the cookie, and their subclasses: built from `secretKey`. */
-function isCookieBackendClass(backendClass: Function): boolean {
+function isCookieBackendClass(backendClass: BackendClass): boolean {
   return backendClass.prototype instanceof StatelessCookieBackend;
 }

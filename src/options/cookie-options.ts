@@ -27,7 +27,16 @@ export interface SessionCookieOptions {
   priority?: 'low' | 'medium' | 'high';
 }
 
-const KNOWN_COOKIE_OPTIONS = new Set(['name', 'path', 'domain', 'sameSite', 'secure', 'httpOnly', 'partitioned', 'priority']);
+const KNOWN_COOKIE_OPTIONS = new Set([
+  'name',
+  'path',
+  'domain',
+  'sameSite',
+  'secure',
+  'httpOnly',
+  'partitioned',
+  'priority',
+]);
 const SAME_SITE = new Set(['lax', 'strict', 'none', false]);
 const PRIORITY = new Set(['low', 'medium', 'high', undefined]);
 /** A path of visible ASCII without `;` (which would end the attribute) that starts with `/`. */
@@ -45,7 +54,7 @@ export function resolveCookieOptions(cookie: SessionCookieOptions): ResolvedCook
   }
   const name = cookie.name ?? 'session';
   if (typeof name !== 'string' || !isCookieName(name)) {
-    throw invalid('cookie.name', 'expected a cookie name: letters, digits and !#$%&\'*+-.^_`|~ only');
+    throw invalid('cookie.name', "expected a cookie name: letters, digits and !#$%&'*+-.^_`|~ only");
   }
   const path = cookie.path ?? '/';
   if (typeof path !== 'string' || !COOKIE_PATH.test(path)) {
@@ -58,13 +67,17 @@ export function resolveCookieOptions(cookie: SessionCookieOptions): ResolvedCook
   const sameSite = cookie.sameSite ?? 'lax';
   if (!SAME_SITE.has(sameSite)) throw invalid('cookie.sameSite', "expected 'lax', 'strict', 'none' or false");
   const secure = cookie.secure ?? true;
-  if (secure !== true && secure !== false && secure !== 'auto') throw invalid('cookie.secure', "expected true, false or 'auto'");
+  if (secure !== true && secure !== false && secure !== 'auto')
+    throw invalid('cookie.secure', "expected true, false or 'auto'");
   const partitioned = checkBoolean('cookie.partitioned', cookie.partitioned, false);
   const priority = cookie.priority;
   if (!PRIORITY.has(priority)) throw invalid('cookie.priority', "expected 'low', 'medium' or 'high'");
 
   if (sameSite === 'none' && secure !== true) {
-    throw invalid('cookie.sameSite', "'none' requires `cookie.secure: true`: browsers reject SameSite=None cookies without Secure");
+    throw invalid(
+      'cookie.sameSite',
+      "'none' requires `cookie.secure: true`: browsers reject SameSite=None cookies without Secure",
+    );
   }
   if (partitioned && secure !== true) throw invalid('cookie.partitioned', 'requires `cookie.secure: true`');
   // Browsers match the prefixes case-insensitively (RFC 6265bis), so the checks do too.
@@ -73,7 +86,10 @@ export function resolveCookieOptions(cookie: SessionCookieOptions): ResolvedCook
     throw invalid('cookie.name', 'a "__Secure-" cookie requires `cookie.secure: true`');
   }
   if (lowerName.startsWith('__host-') && (secure !== true || path !== '/' || domain !== undefined)) {
-    throw invalid('cookie.name', 'a "__Host-" cookie requires `cookie.secure: true`, `cookie.path: "/"` and no `cookie.domain`');
+    throw invalid(
+      'cookie.name',
+      'a "__Host-" cookie requires `cookie.secure: true`, `cookie.path: "/"` and no `cookie.domain`',
+    );
   }
   return Object.freeze({
     name,

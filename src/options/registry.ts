@@ -2,6 +2,9 @@
 import { Container, ContainerInstance, Service } from 'typedi';
 import type { SessionConfig } from '../session/config';
 
+/** A middleware class: the key of a configuration. */
+export type MiddlewareClass = abstract new (...args: never[]) => object;
+
 /** A typedi container: the global `Container` or one from `Container.of(id)`. */
 export type SessionContainer = ContainerInstance | typeof Container;
 
@@ -11,10 +14,10 @@ export type SessionContainer = ContainerInstance | typeof Container;
  */
 @Service()
 export class SessionRegistry {
-  private readonly configs = new Map<Function, SessionConfig>();
+  private readonly configs = new Map<unknown, SessionConfig>();
 
   /** The configuration of `middleware`, or of the nearest configured class it extends. */
-  get(middleware: Function): SessionConfig | undefined {
+  get(middleware: MiddlewareClass): SessionConfig | undefined {
     for (let type: unknown = middleware; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
       const config = this.configs.get(type);
       if (config !== undefined) return config;
@@ -23,7 +26,7 @@ export class SessionRegistry {
   }
 
   /** Sets (or, with `undefined`, removes) the configuration of `middleware`. */
-  set(middleware: Function, config: SessionConfig | undefined): void {
+  set(middleware: MiddlewareClass, config: SessionConfig | undefined): void {
     if (config === undefined) this.configs.delete(middleware);
     else this.configs.set(middleware, config);
   }

@@ -52,7 +52,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   }
   const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') throw invalid('clock', 'expected a function returning milliseconds since the epoch');
-  if (options.onError !== undefined && typeof options.onError !== 'function') throw invalid('onError', 'expected a function');
+  if (options.onError !== undefined && typeof options.onError !== 'function')
+    throw invalid('onError', 'expected a function');
   const cookie = resolveCookieOptions(options.cookie ?? {});
   const serverLifetime = lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME;
   const idleTimeout = checkSeconds('idleTimeout', options.idleTimeout);
@@ -60,15 +61,20 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   const window = Math.min(serverLifetime, idleTimeout || Infinity);
   const touchAfter = options.touchAfter ?? Math.min(60, Math.floor(window / 4));
   if (!Number.isInteger(touchAfter) || touchAfter < 0 || touchAfter >= window) {
-    throw invalid('touchAfter', `expected whole seconds from 0 to less than the shortest of lifetime and idleTimeout (${window})`);
+    throw invalid(
+      'touchAfter',
+      `expected whole seconds from 0 to less than the shortest of lifetime and idleTimeout (${window})`,
+    );
   }
   const backendTimeout = options.backendTimeout ?? 5;
   if (typeof backendTimeout !== 'number' || !(backendTimeout >= 0) || backendTimeout > MAX_TIMER_SECONDS) {
     throw invalid('backendTimeout', `expected seconds from 0 (no limit) to ${MAX_TIMER_SECONDS}; fractions allowed`);
   }
   const onBackendFailure = options.onBackendFailure ?? 'fail';
-  if (onBackendFailure !== 'fail' && onBackendFailure !== 'degrade') throw invalid('onBackendFailure', "expected 'fail' or 'degrade'");
-  if (options.isRevoked !== undefined && typeof options.isRevoked !== 'function') throw invalid('isRevoked', 'expected a function');
+  if (onBackendFailure !== 'fail' && onBackendFailure !== 'degrade')
+    throw invalid('onBackendFailure', "expected 'fail' or 'degrade'");
+  if (options.isRevoked !== undefined && typeof options.isRevoked !== 'function')
+    throw invalid('isRevoked', 'expected a function');
 
   return Object.freeze({
     backend: resolveBackend(options, resolveClass, cookie.name),

@@ -6,7 +6,10 @@ import type { RevocationCheck } from '../session/config';
 import type { SessionCookieOptions } from './cookie-options';
 
 /** A backend instance, or a `SessionBackend` class resolved from the typedi container. */
-export type BackendOption = SessionBackend | (abstract new (...args: never[]) => SessionBackend);
+export type BackendOption = SessionBackend | BackendClass;
+
+/** A `SessionBackend` class, abstract or not, with any constructor. */
+export type BackendClass = abstract new (...args: never[]) => SessionBackend;
 
 /** Options of `configureSessions()`. Every one is optional except `secretKey` for cookie backends. */
 export interface SessionOptions {

@@ -59,7 +59,9 @@ export class SessionSchema {
    * that make it invalid. Whatever class-transformer or class-validator throws on it, either way (an object key
    * named `constructor` makes class-transformer throw), is invalid data.
    */
-  async load(data: SessionRecord): Promise<{ instance: SessionRecord; plain: SessionRecord } | { issues: SessionValidationIssue[] }> {
+  async load(
+    data: SessionRecord,
+  ): Promise<{ instance: SessionRecord; plain: SessionRecord } | { issues: SessionValidationIssue[] }> {
     let issues: SessionValidationIssue[];
     try {
       const instance = plainToInstance(this.type, data, this.transformer) as SessionRecord;
@@ -94,14 +96,20 @@ export class SessionSchema {
   }
 
   private unsaved(problem: string, issues: SessionValidationIssue[]): SessionValidationError {
-    return new SessionValidationError(500, `The session data ${problem} ${this.type.name} and was not saved; see \`errors\``, issues);
+    return new SessionValidationError(
+      500,
+      `The session data ${problem} ${this.type.name} and was not saved; see \`errors\``,
+      issues,
+    );
   }
 }
 
 /** The issue of data that class-transformer cannot handle at all. */
 const UNTRANSFORMABLE: SessionValidationIssue = Object.freeze({
   property: '*',
-  constraints: { transformable: 'class-transformer failed on this data (an object key named "constructor" is a known cause)' },
+  constraints: {
+    transformable: 'class-transformer failed on this data (an object key named "constructor" is a known cause)',
+  },
   children: [],
 });
 

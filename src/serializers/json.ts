@@ -66,7 +66,8 @@ export function isNestedTooDeep(text: string): boolean {
 
 function countOpenings(text: string): number {
   let count = 0;
-  for (const bracket of ['{', '[']) for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) count++;
+  for (const bracket of ['{', '['])
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) count++;
   return count;
 }
 

@@ -17,7 +17,11 @@ export interface FieldChanges {
  * The fields for `keys` of `record` (all its keys when `keys` is absent), and those of `removed`. A key whose value
  * has no JSON form (`undefined`, a function) is deleted, as `JSON.stringify` would drop it from the whole record.
  */
-export function fieldChanges(record: SessionRecord, keys: readonly string[] = Object.keys(record), removed: readonly string[] = []): FieldChanges {
+export function fieldChanges(
+  record: SessionRecord,
+  keys: readonly string[] = Object.keys(record),
+  removed: readonly string[] = [],
+): FieldChanges {
   const set: string[] = [];
   const deleted = [...removed];
   for (const key of keys) {
@@ -34,7 +38,8 @@ export function fieldChanges(record: SessionRecord, keys: readonly string[] = Ob
  */
 export function recordFromFields(fields: readonly string[]): SessionRecord | undefined {
   let text = '';
-  for (let i = 0; i < fields.length; i += 2) text += `${i === 0 ? '{' : ','}${JSON.stringify(fields[i])}:${fields[i + 1]}`;
+  for (let i = 0; i < fields.length; i += 2)
+    text += `${i === 0 ? '{' : ','}${JSON.stringify(fields[i])}:${fields[i + 1]}`;
   return parseSession(text === '' ? '{}' : `${text}}`);
 }
 

@@ -7,7 +7,11 @@ import { debug } from '../internal/debug';
  * Runs `run` under `timeout` milliseconds (0: none); whatever it throws becomes a SessionBackendError (503), except
  * this library's own errors.
  */
-export async function guardBackendCall<T>(operation: BackendOperation, timeout: number, run: () => T | Promise<T>): Promise<T> {
+export async function guardBackendCall<T>(
+  operation: BackendOperation,
+  timeout: number,
+  run: () => T | Promise<T>,
+): Promise<T> {
   try {
     // Promise.resolve: a loosely written backend may return a plain value.
     const running = Promise.resolve(run());

@@ -11,7 +11,11 @@ import type { ExpiryPolicy } from './expiry';
 import type { SessionMeta } from './types';
 
 /** The `isRevoked` option: true ends the session read from the backend. */
-export type RevocationCheck = (meta: SessionMeta, data: Readonly<SessionRecord>, request: Request) => boolean | Promise<boolean>;
+export type RevocationCheck = (
+  meta: SessionMeta,
+  data: Readonly<SessionRecord>,
+  request: Request,
+) => boolean | Promise<boolean>;
 
 /** The checked, defaulted, frozen options the middleware works with. */
 export interface SessionConfig extends ExpiryPolicy {

@@ -36,7 +36,12 @@ export function isAlive(policy: ExpiryPolicy, metadata: RecordMetadata, now: num
  * or an idle timeout) and either the record is written anyway or `touchAfter` seconds have passed: a burst of
  * read-only requests costs one refresh, not one write each.
  */
-export function refreshMetadata(policy: ExpiryPolicy, metadata: RecordMetadata, now: number, writing: boolean): RecordMetadata {
+export function refreshMetadata(
+  policy: ExpiryPolicy,
+  metadata: RecordMetadata,
+  now: number,
+  writing: boolean,
+): RecordMetadata {
   const refreshes = policy.rolling || policy.idleTimeout > 0;
   const accessed = refreshes && (writing || now - metadata.accessed >= policy.touchAfter) ? now : metadata.accessed;
   if (accessed === metadata.accessed && !writing) return metadata;
@@ -44,7 +49,9 @@ export function refreshMetadata(policy: ExpiryPolicy, metadata: RecordMetadata, 
   const limit = expiresAt(policy, metadata.created, accessed);
   const expires = accessed === metadata.accessed ? Math.min(metadata.expires, limit) : limit;
   // The same object when nothing moved: callers tell a refresh by identity.
-  return accessed === metadata.accessed && expires === metadata.expires ? metadata : { created: metadata.created, accessed, expires };
+  return accessed === metadata.accessed && expires === metadata.expires
+    ? metadata
+    : { created: metadata.created, accessed, expires };
 }
 
 /** `req.session.meta`: the public view of `stored`, with the end the current configuration enforces. */

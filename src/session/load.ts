@@ -26,7 +26,13 @@ export interface LoadedData {
  *
  * @throws SessionValidationError (400) for data that fails the schema under the 'reject' policy.
  */
-export async function loadData(config: SessionConfig, record: StoredRecord, id: string, now: number, request: Request): Promise<LoadedData | 'ended' | undefined> {
+export async function loadData(
+  config: SessionConfig,
+  record: StoredRecord,
+  id: string,
+  now: number,
+  request: Request,
+): Promise<LoadedData | 'ended' | undefined> {
   const read = await record.read(id);
   if (read.text === EMPTY) return undefined;
   // A record without metadata counts as created now.
@@ -40,7 +46,9 @@ export async function loadData(config: SessionConfig, record: StoredRecord, id: 
   if (valid === undefined) return 'ended';
   const { data, plain } = valid;
   if (config.isRevoked !== undefined) {
-    const revoked = await record.callBackend('read', () => config.isRevoked!(publicMeta(config, metadata, now, false), data, request));
+    const revoked = await record.callBackend('read', () =>
+      config.isRevoked!(publicMeta(config, metadata, now, false), data, request),
+    );
     if (revoked) {
       debug('session ended on the server: revoked');
       return 'ended';
@@ -52,7 +60,8 @@ export async function loadData(config: SessionConfig, record: StoredRecord, id: 
     if (plain !== undefined) delete plain[key];
   }
   // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
-  const dropped = config.schema !== undefined && stored !== undefined && Object.keys(stored).some(key => !Object.hasOwn(data, key));
+  const dropped =
+    config.schema !== undefined && stored !== undefined && Object.keys(stored).some(key => !Object.hasOwn(data, key));
   return { data, baseline: plain === undefined ? read.text : stringifySession(plain), metadata, dropped };
 }
 
@@ -60,7 +69,10 @@ export async function loadData(config: SessionConfig, record: StoredRecord, id: 
  * The data as an instance of the schema, with its plain form; `undefined` when it is not an object or fails the
  * schema under the 'reset' policy (the default, and the only one without a schema).
  */
-async function validate(config: SessionConfig, data: SessionRecord | undefined): Promise<{ data: SessionRecord; plain?: SessionRecord } | undefined> {
+async function validate(
+  config: SessionConfig,
+  data: SessionRecord | undefined,
+): Promise<{ data: SessionRecord; plain?: SessionRecord } | undefined> {
   const schema = config.schema;
   if (schema === undefined) return data === undefined ? undefined : { data };
   const result = data === undefined ? { issues: [] } : await schema.load(data);

@@ -6,7 +6,13 @@
 import { SessionError, SessionNotLoadedError } from '../errors';
 import type { SessionRecord } from '../record';
 import type { SessionState } from './state';
-import { MEMBER_NAMES, RESERVED_KEYS, type RegenerateOptions, type SessionCallback, type SessionMembers } from './types';
+import {
+  MEMBER_NAMES,
+  RESERVED_KEYS,
+  type RegenerateOptions,
+  type SessionCallback,
+  type SessionMembers,
+} from './types';
 
 /** How {@link sessionStateOf} finds the state behind a session proxy. */
 const STATE = Symbol('routing-controllers-sessions state');
@@ -18,7 +24,9 @@ type MemberFunctions = Pick<SessionMembers, 'load' | 'regenerate' | 'destroy' | 
 
 /** The state behind `session` when it is one of ours (of any configuration), otherwise undefined. */
 export function sessionStateOf(session: unknown): SessionState | undefined {
-  return typeof session === 'object' && session !== null ? ((session as Record<symbol, unknown>)[STATE] as SessionState | undefined) : undefined;
+  return typeof session === 'object' && session !== null
+    ? ((session as Record<symbol, unknown>)[STATE] as SessionState | undefined)
+    : undefined;
 }
 
 /** The Proxy handler behind `req.session`. */
@@ -89,7 +97,9 @@ export class SessionProxy implements ProxyHandler<SessionRecord> {
         this.functions ??= {
           load: () => state.load(),
           regenerate: (options?: RegenerateOptions | SessionCallback, callback?: SessionCallback) =>
-            typeof options === 'function' ? withCallback(state.regenerate(), options) : withCallback(state.regenerate(options), callback),
+            typeof options === 'function'
+              ? withCallback(state.regenerate(), options)
+              : withCallback(state.regenerate(options), callback),
           destroy: (callback?: SessionCallback) => withCallback(state.destroy(), callback),
           save: (callback?: SessionCallback) => withCallback(state.save(), callback),
           reload: (callback?: SessionCallback) => withCallback(state.reload(), callback),

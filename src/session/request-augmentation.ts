@@ -20,14 +20,16 @@ import type { Session } from './types';
  *   interface SessionTypeOptions { requestSession: 'express-session' }
  * }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: apps augment it
 export interface SessionTypeOptions {}
 
 /** The type `@types/express-session` gives `req.session`, or this library's when it is not installed. */
 type ExpressSessionType = Express.Request extends { session: infer S } ? S : Session;
 
 /** What `req.session` is typed as: this library's {@link Session}, unless {@link SessionTypeOptions} says otherwise. */
-export type RequestSession = SessionTypeOptions extends { requestSession: 'express-session' } ? ExpressSessionType : Session;
+export type RequestSession = SessionTypeOptions extends { requestSession: 'express-session' }
+  ? ExpressSessionType
+  : Session;
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -74,7 +74,12 @@ export class SessionState {
     const { config, record } = this;
     const now = config.now();
     const writing = record.exists && this.serialize() !== record.baseline;
-    return publicMeta(config, refreshMetadata(config, record.metadata, now, writing || this.touched), now, this.degraded);
+    return publicMeta(
+      config,
+      refreshMetadata(config, record.metadata, now, writing || this.touched),
+      now,
+      this.degraded,
+    );
   }
 
   // ---- Members ----
@@ -87,7 +92,11 @@ export class SessionState {
     if (this.loaded) return Promise.resolve();
     if (this.loading === undefined) {
       if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
-      holdResponse(this.response, status => this.commit(status), error => this.config.onError?.(error as Error, this.request));
+      holdResponse(
+        this.response,
+        status => this.commit(status),
+        error => this.config.onError?.(error as Error, this.request),
+      );
       this.record ??= new StoredRecord(this.config, this.request);
       this.loading = this.read().finally(() => (this.loading = undefined));
     }
@@ -107,7 +116,8 @@ export class SessionState {
       await this.removeStored();
       record.id = newSessionId(config.backend);
       const now = record.stampTime();
-      record.metadata = options?.keepCreatedAt === true ? refreshMetadata(config, previous, now, true) : newMetadata(config, now);
+      record.metadata =
+        options?.keepCreatedAt === true ? refreshMetadata(config, previous, now, true) : newMetadata(config, now);
       this.regenerated = true;
     });
   }
@@ -266,7 +276,9 @@ export class SessionState {
   /** A degraded session cannot be saved: changing it must not end in a success the store never saw. */
   private assertSavable(operation: BackendOperation): void {
     if (this.degraded) {
-      throw new SessionBackendError(operation, { cause: new Error('the session could not be read, so it cannot be changed') });
+      throw new SessionBackendError(operation, {
+        cause: new Error('the session could not be read, so it cannot be changed'),
+      });
     }
   }
 
@@ -274,4 +286,3 @@ export class SessionState {
     return secureAttribute(this.request, this.config.cookie.secure);
   }
 }
-

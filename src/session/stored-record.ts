@@ -80,7 +80,8 @@ export class StoredRecord {
    */
   async store(text: string, metadata: RecordMetadata, ttl: number, write: boolean): Promise<string> {
     this.ctx.ttl = ttl;
-    const id = write || this.config.backend.touch === undefined ? await this.write(text, metadata) : await this.touch(metadata);
+    const id =
+      write || this.config.backend.touch === undefined ? await this.write(text, metadata) : await this.touch(metadata);
     this.id = id;
     this.exists = true;
     this.baseline = text;
@@ -119,7 +120,9 @@ export class StoredRecord {
     const ctx = this.ctx;
     ctx.isNew = !this.exists;
     const whole = !this.exists || this.rewrite;
-    ctx.changes = whole ? undefined : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata);
+    ctx.changes = whole
+      ? undefined
+      : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata);
     record[METADATA_KEY] = metadata;
     const id = await this.callBackend('write', () => config.backend.write(record, this.id, ctx));
     checkReturnedId(config.cookie.name, id);
@@ -155,7 +158,9 @@ function checkReturnedId(cookieName: string, id: unknown): asserts id is string 
 
 /** The top-level keys whose JSON differs between `before` and `after`, and the metadata key when it changed. */
 function changesBetween(before: SessionRecord, after: SessionRecord, metadataChanged: boolean): SessionChanges {
-  const changed = Object.keys(after).filter(key => key !== METADATA_KEY && JSON.stringify(after[key]) !== JSON.stringify(before[key]));
+  const changed = Object.keys(after).filter(
+    key => key !== METADATA_KEY && JSON.stringify(after[key]) !== JSON.stringify(before[key]),
+  );
   if (metadataChanged) changed.push(METADATA_KEY);
   return { changed, removed: Object.keys(before).filter(key => !Object.hasOwn(after, key)) };
 }
@@ -172,7 +177,8 @@ function recordText(record: unknown): string {
     text = stringifySession(withoutMetadata(record));
   } catch (error) {
     // Deeper than the stack, or larger than a string can be: foreign data.
-    if (error instanceof RangeError && /call stack|string length/.test(error.message)) return invalidRecord('too deep or too large');
+    if (error instanceof RangeError && /call stack|string length/.test(error.message))
+      return invalidRecord('too deep or too large');
     // A getter or toJSON that throws, a BigInt, a cycle: the backend handed over something broken.
     throw new SessionBackendError('read', { cause: error });
   }

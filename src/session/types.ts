@@ -9,7 +9,7 @@ import { METADATA_KEY } from '../record';
  *   interface SessionFields { userId?: number; cart?: string[] }
  * }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: apps augment it
 export interface SessionFields {}
 
 /** The members every session has besides its data. Their names are reserved: data cannot use them. */
@@ -69,14 +69,25 @@ export interface SessionMeta {
 }
 
 /** The members of every session, and `then` (so that a session is never taken for a promise). */
-export const MEMBER_NAMES = ['load', 'isLoaded', 'id', 'regenerate', 'destroy', 'save', 'reload', 'touch', 'meta', 'then'] as const;
+export const MEMBER_NAMES = [
+  'load',
+  'isLoaded',
+  'id',
+  'regenerate',
+  'destroy',
+  'save',
+  'reload',
+  'touch',
+  'meta',
+  'then',
+] as const;
 
 /** Names that data keys cannot take: the members, the metadata key, and keys JavaScript gives meaning to. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([...MEMBER_NAMES, '__proto__', METADATA_KEY]);
-
 
 /**
  * `req.session`: your data as plain properties, plus the {@link SessionMembers}. With `T` declaring keys (a schema
  * class, or {@link SessionFields} augmented), only those keys compile; with none, any key does, as `unknown`.
  */
-export type Session<T extends object = SessionFields> = ([keyof T] extends [never] ? { [key: string]: unknown } : T) & SessionMembers;
+export type Session<T extends object = SessionFields> = ([keyof T] extends [never] ? { [key: string]: unknown } : T) &
+  SessionMembers;

@@ -26,7 +26,8 @@ export interface CookieFlavour {
 export const SIGNED: CookieFlavour = {
   name: 'CookieBackend (signed, the default)',
   backendClass: CookieBackend,
-  build: (secretKey = SECRET, maxAge) => new CookieBackend({ secretKey, purpose: 'session', ...(maxAge ? { maxAge } : {}) }),
+  build: (secretKey = SECRET, maxAge) =>
+    new CookieBackend({ secretKey, purpose: 'session', ...(maxAge ? { maxAge } : {}) }),
   forge: (text, timestamp, target) => forgeSigned(text, timestamp, target),
   open: (value, target) => verifySigned(value, target),
   check: 'signature',
@@ -36,7 +37,8 @@ export const SIGNED: CookieFlavour = {
 export const SEALED: CookieFlavour = {
   name: 'EncryptedCookieBackend',
   backendClass: EncryptedCookieBackend,
-  build: (secretKey = SECRET, maxAge) => new EncryptedCookieBackend({ secretKey, purpose: 'session', ...(maxAge ? { maxAge } : {}) }),
+  build: (secretKey = SECRET, maxAge) =>
+    new EncryptedCookieBackend({ secretKey, purpose: 'session', ...(maxAge ? { maxAge } : {}) }),
   forge: (text, timestamp, target) => forgeSealed(text, timestamp, target),
   open: (value, target) => openSealed(value, target),
   check: 'tag',

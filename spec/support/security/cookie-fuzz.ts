@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { Get, JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
 import { EncryptedCookieBackend, SessionMiddleware } from '../../../src';
-import { SECRET, createApp } from '../app';
+import { SECRET, createApp, type ControllerClass } from '../app';
 import { countVisit } from '../session-controller';
 
 /** The session middleware of the encrypted area, configured on its own. */
@@ -24,7 +24,7 @@ import { countVisit } from '../session-controller';
 export class SealedFuzzSessions extends SessionMiddleware {}
 
 /** The same routes for each area, under `/fuzz/<area>` behind that area's session middleware. */
-function fuzzController(area: string, middleware: typeof SessionMiddleware): Function {
+function fuzzController(area: string, middleware: typeof SessionMiddleware): ControllerClass {
   @JsonController(`/fuzz/${area}`)
   @UseBefore(middleware)
   @Service()
@@ -95,7 +95,14 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const send = (input: FuzzInput, onCookie?: (line: string) => void) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, agent, method: input.route[0], path: input.route[1], headers: { cookie: input.cookie } },
+        {
+          host: '127.0.0.1',
+          port,
+          agent,
+          method: input.route[0],
+          path: input.route[1],
+          headers: { cookie: input.cookie },
+        },
         res => {
           for (const line of res.headers['set-cookie'] ?? []) onCookie?.(line);
           const chunks: Buffer[] = [];
@@ -117,7 +124,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     if (eq > 0 && eq < pair.length - 1) genuine.push({ name: pair.slice(0, eq), value: pair.slice(eq + 1) });
   };
   for (const route of FUZZ_ROUTES.filter(([method]) => method === 'POST')) await send({ route, cookie: '' }, collect);
-  for (const route of FUZZ_ROUTES.filter(([, path]) => path.endsWith('/count'))) await send({ route, cookie: '' }, collect);
+  for (const route of FUZZ_ROUTES.filter(([, path]) => path.endsWith('/count')))
+    await send({ route, cookie: '' }, collect);
   if (!genuine.some(cookie => cookie.name === 'session') || !genuine.some(cookie => cookie.name === 'sealed')) {
     throw new Error('the fuzz target issued no genuine cookies to mutate');
   }
@@ -153,7 +161,13 @@ function textFrom(codes: readonly number[], maxLength: number): fc.Arbitrary<str
 /** A genuine value changed in one place, the way an attacker (or a broken proxy) would change it. */
 function mutated(values: readonly string[]): fc.Arbitrary<string> {
   return fc
-    .tuple(fc.constantFrom(...values), fc.nat(), fc.constantFrom('flip', 'insert', 'delete', 'truncate', 'repeat', 'swap-case', 'pad'), charFrom(HEADER_CODES), charFrom(OCTET_CODES))
+    .tuple(
+      fc.constantFrom(...values),
+      fc.nat(),
+      fc.constantFrom('flip', 'insert', 'delete', 'truncate', 'repeat', 'swap-case', 'pad'),
+      charFrom(HEADER_CODES),
+      charFrom(OCTET_CODES),
+    )
     .map(([value, position, how, anyChar, octet]) => {
       const at = position % (value.length + 1);
       switch (how) {
@@ -168,7 +182,10 @@ function mutated(values: readonly string[]): fc.Arbitrary<string> {
         case 'repeat':
           return value + value.slice(at);
         case 'swap-case':
-          return value.slice(0, at) + value.slice(at).replace(/[a-z]/gi, c => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()));
+          return (
+            value.slice(0, at) +
+            value.slice(at).replace(/[a-z]/gi, c => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()))
+          );
         default:
           return value + 'A'.repeat(4096 - value.length + (position % 3) - 1);
       }
@@ -179,7 +196,19 @@ function mutated(values: readonly string[]): fc.Arbitrary<string> {
 export function cookieHeaders(genuine: ReadonlyArray<{ name: string; value: string }>): fc.Arbitrary<string> {
   const values = genuine.map(cookie => cookie.value);
   const name = fc.oneof(
-    fc.constantFrom('session', 'sealed', 'Session', 'SEALED', 'sessio', 'sessions', 'xsession', '__Host-session', 'sealed.', 's', ''),
+    fc.constantFrom(
+      'session',
+      'sealed',
+      'Session',
+      'SEALED',
+      'sessio',
+      'sessions',
+      'xsession',
+      '__Host-session',
+      'sealed.',
+      's',
+      '',
+    ),
     fc.constantFrom(' session', 'session ', '\tsealed', '"session"', 'session\u00e9'),
     textFrom(OCTET_CODES, 12),
   );
@@ -188,18 +217,44 @@ export function cookieHeaders(genuine: ReadonlyArray<{ name: string; value: stri
     { weight: 6, arbitrary: mutated(values) },
     { weight: 2, arbitrary: textFrom(OCTET_CODES, 80) },
     { weight: 2, arbitrary: textFrom(HEADER_CODES, 80) },
-    { weight: 1, arbitrary: fc.constantFrom('', '.', '..', '...', '"', '""', '"."', '%00', '=', 'e1.', 'e1', '{}', '{"count":1}', 'null', '__proto__') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        '.',
+        '..',
+        '...',
+        '"',
+        '""',
+        '"."',
+        '%00',
+        '=',
+        'e1.',
+        'e1',
+        '{}',
+        '{"count":1}',
+        'null',
+        '__proto__',
+      ),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 4000, max: 4200 }).map(length => 'e1.'.padEnd(length, 'A')) },
   );
-  const pair = fc.tuple(name, fc.constantFrom('=', '=', '=', ' = ', '==', ''), value).map(([n, eq, v]) => `${n}${eq}${v}`);
+  const pair = fc
+    .tuple(name, fc.constantFrom('=', '=', '=', ' = ', '==', ''), value)
+    .map(([n, eq, v]) => `${n}${eq}${v}`);
   const separator = fc.constantFrom('; ', '; ', ';', ' ;', ';;', ', ', '\t; ');
-  return fc
-    .oneof(
-      { weight: 8, arbitrary: fc.tuple(fc.array(pair, { maxLength: 6 }), separator).map(([pairs, sep]) => pairs.join(sep)) },
-      { weight: 1, arbitrary: textFrom(HEADER_CODES, 300) },
-    )
-    // Below Node's 16 KiB header limit: the property is about our code, not about the server refusing big headers.
-    .map(header => header.slice(0, 12_000));
+  return (
+    fc
+      .oneof(
+        {
+          weight: 8,
+          arbitrary: fc.tuple(fc.array(pair, { maxLength: 6 }), separator).map(([pairs, sep]) => pairs.join(sep)),
+        },
+        { weight: 1, arbitrary: textFrom(HEADER_CODES, 300) },
+      )
+      // Below Node's 16 KiB header limit: the property is about our code, not about the server refusing big headers.
+      .map(header => header.slice(0, 12_000))
+  );
 }
 
 /** Random requests: a route and a Cookie header. */
@@ -213,7 +268,8 @@ export async function checkRequest(target: FuzzTarget, input: FuzzInput): Promis
   if (status >= 500) throw new Error(`status ${status}: ${body.slice(0, 200)}`);
   if (status !== 200) throw new Error(`status ${status} (expected 200): ${body.slice(0, 200)}`);
   const count = (JSON.parse(body) as { count?: unknown }).count;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new Error(`unexpected body ${body.slice(0, 200)}`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+    throw new Error(`unexpected body ${body.slice(0, 200)}`);
 }
 
 /** The fuzz property: every request gets its 200. */

@@ -47,7 +47,12 @@ export function verifySigned(value: string, target: Target = {}): { text: string
   const [payload, timestamp, signature] = parts;
   const expected = createHmac('sha256', key(SIGNED_PURPOSE, target)).update(`${payload}.${timestamp}`).digest();
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || given.toString('base64url') !== signature || !timingSafeEqual(given, expected)) return undefined;
+  if (
+    given.length !== expected.length ||
+    given.toString('base64url') !== signature ||
+    !timingSafeEqual(given, expected)
+  )
+    return undefined;
   return { text: Buffer.from(payload, 'base64url').toString('utf8'), timestamp: Number(timestamp) };
 }
 

@@ -19,7 +19,8 @@ const SHOWN_FAILURES = 5;
 async function main(): Promise<number> {
   const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('FUZZ_RUNS must be a whole number >= 1');
-  const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+  const seed =
+    process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
 
   const failures: Array<{ input: FuzzInput; error: string }> = [];
   let crashes = 0;

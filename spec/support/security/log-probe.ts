@@ -51,11 +51,15 @@ async function main(): Promise<void> {
   // Cookies refused: tampered, too old, the cookie twice in one header.
   const clock = new FakeClock();
   const cookieApp = createApp([ProbeController], { secretKey: SECRET, clock: clock.now, lifetime: 60 });
-  const signed = await new CookieBackend({ secretKey: SECRET, purpose: 'session' }).write({ token: PAYLOAD }, undefined, {
-    now: clock.seconds,
-    lifetime: 60,
-    ttl: 60,
-  });
+  const signed = await new CookieBackend({ secretKey: SECRET, purpose: 'session' }).write(
+    { token: PAYLOAD },
+    undefined,
+    {
+      now: clock.seconds,
+      lifetime: 60,
+      ttl: 60,
+    },
+  );
   sensitive.push(signed);
   await probe('twice', cookieApp, `session=${signed}; session=${signed}`);
   await probe('tampered', cookieApp, `session=${signed.slice(0, -2)}xx`);
@@ -65,7 +69,10 @@ async function main(): Promise<void> {
   // Sessions ended on the server: expired, revoked.
   const serverClock = new FakeClock();
   const store = new InMemoryBackend();
-  const stored = await store.write({ token: PAYLOAD, __session: { created: serverClock.seconds, accessed: serverClock.seconds, expires: serverClock.seconds + 10 } });
+  const stored = await store.write({
+    token: PAYLOAD,
+    __session: { created: serverClock.seconds, accessed: serverClock.seconds, expires: serverClock.seconds + 10 },
+  });
   sensitive.push(stored);
   serverClock.advance(20);
   await probe('expired', createApp([ProbeController], { backend: store, clock: serverClock.now }), `session=${stored}`);

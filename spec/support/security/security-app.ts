@@ -5,7 +5,13 @@
 import type { Request } from 'express';
 import { Get, JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
-import { type BackendContext, SessionBackend, type SessionData, SessionMiddleware, type SessionOptions } from '../../../src';
+import {
+  type BackendContext,
+  SessionBackend,
+  type SessionData,
+  SessionMiddleware,
+  type SessionOptions,
+} from '../../../src';
 import { createApp } from '../app';
 import { countVisit } from '../session-controller';
 import { isPolluted, naiveMerge } from '../checks';
@@ -101,12 +107,19 @@ export class SecurityController {
 }
 
 /** Serves {@link SecurityController} with `backend` recorded. */
-export function securityApp(backend: SessionBackend, options: SessionOptions = {}): { app: ReturnType<typeof createApp>; recording: RecordingBackend } {
+export function securityApp(
+  backend: SessionBackend,
+  options: SessionOptions = {},
+): { app: ReturnType<typeof createApp>; recording: RecordingBackend } {
   const recording = new RecordingBackend(backend);
   return { app: createApp([SecurityController], { ...options, backend: recording }), recording };
 }
 
 /** undefined, null and {} all mean "no session" in the backend contract. */
 export function isNoSession(result: unknown): boolean {
-  return result === undefined || result === null || (typeof result === 'object' && Object.keys(result as object).length === 0);
+  return (
+    result === undefined ||
+    result === null ||
+    (typeof result === 'object' && Object.keys(result as object).length === 0)
+  );
 }

@@ -79,7 +79,11 @@ export class EncryptedCookieBackend extends StatelessCookieBackend {
     const header = bytes.subarray(0, TIMESTAMP_BYTES);
     const unsealed = this.sealer.open(bytes.subarray(TIMESTAMP_BYTES), associatedData(header));
     if (unsealed === undefined) return undefined;
-    return { text: unsealed.plaintext.toString('utf8'), timestamp: header.readUIntBE(0, TIMESTAMP_BYTES), keyIndex: unsealed.keyIndex };
+    return {
+      text: unsealed.plaintext.toString('utf8'),
+      timestamp: header.readUIntBE(0, TIMESTAMP_BYTES),
+      keyIndex: unsealed.keyIndex,
+    };
   }
 }
 

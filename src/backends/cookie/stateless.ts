@@ -60,7 +60,8 @@ export abstract class StatelessCookieBackend extends SessionBackend {
       opened = this.unseal(value);
       if (opened !== undefined) this.recent.remember(value, opened);
     }
-    if (opened === undefined) return rejected('does not open under any key of this cookie (tampered, or another key or purpose)');
+    if (opened === undefined)
+      return rejected('does not open under any key of this cookie (tampered, or another key or purpose)');
     if (!isFresh(opened.timestamp, ctx, this.maxAge)) return rejected('is too old, or dated in the future');
     const data = parseSession(opened.text);
     return data === undefined ? rejected('does not hold a JSON object') : { data, keyIndex: opened.keyIndex };

@@ -102,11 +102,15 @@ export class RedisBackend extends SessionBackend {
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     if (typeof prefix !== 'string') throw invalid('prefix', 'expected a string');
     const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
-    if (!Number.isInteger(commandTimeout) || commandTimeout < 1) throw invalid('commandTimeout', 'expected whole milliseconds >= 1');
+    if (!Number.isInteger(commandTimeout) || commandTimeout < 1)
+      throw invalid('commandTimeout', 'expected whole milliseconds >= 1');
     const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     if (!Number.isInteger(maxPending) || maxPending < 1) throw invalid('maxPending', 'expected a whole number >= 1');
     const userKey = options.userKey ?? '';
-    if (typeof userKey !== 'string' || (options.userKey !== undefined && (userKey === '' || userKey === METADATA_KEY))) {
+    if (
+      typeof userKey !== 'string' ||
+      (options.userKey !== undefined && (userKey === '' || userKey === METADATA_KEY))
+    ) {
       throw invalid('userKey', 'expected the name of a session data key');
     }
     this.clientKind = sender.kind;
@@ -136,9 +140,19 @@ export class RedisBackend extends SessionBackend {
       return id;
     }
     const existing = ctx?.isNew === false;
-    const changes = existing && ctx?.changes !== undefined ? fieldChanges(data, ctx.changes.changed, ctx.changes.removed) : fieldChanges(data);
+    const changes =
+      existing && ctx?.changes !== undefined
+        ? fieldChanges(data, ctx.changes.changed, ctx.changes.removed)
+        : fieldChanges(data);
     const mode = isNew ? 'create' : !existing ? 'replace' : ctx?.changes !== undefined ? 'merge' : 'replace-existing';
-    const args = [mode, String(Math.ceil(ttl)), this.userKey, String(changes.set.length / 2), ...changes.set, ...changes.removed];
+    const args = [
+      mode,
+      String(Math.ceil(ttl)),
+      this.userKey,
+      String(changes.set.length / 2),
+      ...changes.set,
+      ...changes.removed,
+    ];
     const writeUnder = async (id: string): Promise<boolean> => {
       const reply = await this.redis.script(WRITE, this.keys.session(id), args);
       if (Array.isArray(reply)) await this.reindex(id, ttl, reply[1], reply[2]);
@@ -169,7 +183,11 @@ export class RedisBackend extends SessionBackend {
   /** Stores `metadata` and sets the TTL to `ctx.ttl`, if the session still exists; data stays as it is. */
   override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
-    const reply = await this.redis.script(TOUCH, this.keys.session(sessionId), [JSON.stringify(metadata), String(Math.ceil(ctx.ttl)), this.userKey]);
+    const reply = await this.redis.script(TOUCH, this.keys.session(sessionId), [
+      JSON.stringify(metadata),
+      String(Math.ceil(ctx.ttl)),
+      this.userKey,
+    ]);
     if (Array.isArray(reply)) await this.reindex(sessionId, ctx.ttl, reply[1], reply[1]);
   }
 
@@ -206,7 +224,11 @@ export class RedisBackend extends SessionBackend {
       handles.filter(handle => handle !== kept),
       this.userBatch,
       async handle => {
-        const reply = await this.redis.script(USER_SESSION, this.keys.sessionOfHandle(handle), [this.userKey, 'delete', ...forms]);
+        const reply = await this.redis.script(USER_SESSION, this.keys.sessionOfHandle(handle), [
+          this.userKey,
+          'delete',
+          ...forms,
+        ]);
         await this.redis.script(INDEX, index, [handle, '0']);
         return reply === 1 || reply === '1' ? 1 : 0;
       },
@@ -217,13 +239,20 @@ export class RedisBackend extends SessionBackend {
   /** The index of `userId`, the JSON texts its sessions may hold it as, and the handles listed. */
   private async userIndex(userId: string | number): Promise<{ index: string; forms: string[]; handles: string[] }> {
     if (this.userKey === '') {
-      throw new SessionError('NOT_CONFIGURED', 'RedisBackend keeps no user index: set its `userKey` option to the session key that holds the user id');
+      throw new SessionError(
+        'NOT_CONFIGURED',
+        'RedisBackend keeps no user index: set its `userKey` option to the session key that holds the user id',
+      );
     }
     const user = userName(userId);
     if (user === undefined) throw invalid('userId', 'expected a string or a finite number');
     const index = this.keys.user(user);
     const handles = await this.redis.command(index, ['ZRANGE', index, '0', '-1']);
-    return { index, forms: storedForms(user), handles: Array.isArray(handles) ? handles.filter((h): h is string => typeof h === 'string') : [] };
+    return {
+      index,
+      forms: storedForms(user),
+      handles: Array.isArray(handles) ? handles.filter((h): h is string => typeof h === 'string') : [],
+    };
   }
 
   private async dropStale(index: string, handle: string): Promise<undefined> {
@@ -241,7 +270,8 @@ export class RedisBackend extends SessionBackend {
     const handle = digest(sessionId);
     const formerUser = userOfStored(before);
     const user = userOfStored(after);
-    if (formerUser !== undefined && formerUser !== user) await this.redis.script(INDEX, this.keys.user(formerUser), [handle, '0']);
+    if (formerUser !== undefined && formerUser !== user)
+      await this.redis.script(INDEX, this.keys.user(formerUser), [handle, '0']);
     if (user !== undefined) await this.redis.script(INDEX, this.keys.user(user), [handle, String(Math.ceil(ttl))]);
   }
 }

@@ -15,7 +15,12 @@ export interface NodeRedisClientLike {
 export interface NodeRedisClusterLike {
   readonly isOpen: boolean;
   readonly masters: readonly unknown[];
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: unknown): Promise<unknown>;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: unknown,
+  ): Promise<unknown>;
 }
 
 /** An ioredis 5 client (`new Redis()`) or cluster (`new Cluster()`), connected. */
@@ -62,18 +67,33 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
   switch (kind) {
     case 'node-redis': {
       const c = client as NodeRedisClientLike;
-      return { kind, ready: () => c.isReady, state: () => (c.isReady ? 'ready' : 'not ready'), send: (_key, args) => c.sendCommand(args) };
+      return {
+        kind,
+        ready: () => c.isReady,
+        state: () => (c.isReady ? 'ready' : 'not ready'),
+        send: (_key, args) => c.sendCommand(args),
+      };
     }
     case 'node-redis-cluster': {
       const c = client as NodeRedisClusterLike;
       // A cluster is "open" as a whole; a node that is down makes its own client refuse at once when its offline
       // queue is disabled (see the recommended options), and the command timeout covers the rest.
-      return { kind, ready: () => c.isOpen, state: () => (c.isOpen ? 'open' : 'closed'), send: (key, args) => c.sendCommand(key, false, args) };
+      return {
+        kind,
+        ready: () => c.isOpen,
+        state: () => (c.isOpen ? 'open' : 'closed'),
+        send: (key, args) => c.sendCommand(key, false, args),
+      };
     }
     case 'ioredis':
     case 'ioredis-cluster': {
       const c = client as IoRedisLike;
-      return { kind, ready: () => c.status === 'ready', state: () => c.status, send: (_key, args) => c.call(args[0], args.slice(1)) };
+      return {
+        kind,
+        ready: () => c.status === 'ready',
+        state: () => c.status,
+        send: (_key, args) => c.call(args[0], args.slice(1)),
+      };
     }
     default:
       return undefined;

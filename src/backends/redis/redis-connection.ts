@@ -31,12 +31,18 @@ export class RedisConnection {
   command(key: string, args: string[]): Promise<unknown> {
     if (!this.sender.ready()) {
       return Promise.reject(
-        new RedisUnavailableError('not-ready', `Redis is not connected (client: ${this.sender.state()}); the command was refused instead of queued`),
+        new RedisUnavailableError(
+          'not-ready',
+          `Redis is not connected (client: ${this.sender.state()}); the command was refused instead of queued`,
+        ),
       );
     }
     if (this.pending >= this.maxPending) {
       return Promise.reject(
-        new RedisUnavailableError('busy', `${this.pending} Redis commands are still waiting for an answer (maxPending); the command was refused`),
+        new RedisUnavailableError(
+          'busy',
+          `${this.pending} Redis commands are still waiting for an answer (maxPending); the command was refused`,
+        ),
       );
     }
     this.pending++;
@@ -49,7 +55,13 @@ export class RedisConnection {
     );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new RedisUnavailableError('timeout', `Redis did not answer within ${this.commandTimeout} ms (commandTimeout)`)),
+        () =>
+          reject(
+            new RedisUnavailableError(
+              'timeout',
+              `Redis did not answer within ${this.commandTimeout} ms (commandTimeout)`,
+            ),
+          ),
         this.commandTimeout,
       );
       sent.then(
