@@ -4,37 +4,62 @@
  */
 // First: the library's decorators record constructor types through it.
 import 'reflect-metadata';
-import { RedisBackend, type SessionBackend } from '../src';
-import { createDemoApp } from './app';
+import { RedisBackend } from '../src';
+import { createDemoApp, type DemoBackend } from './app';
 
-/** A RedisBackend on REDIS_URL, or undefined for the default backend. The driver is loaded only when used. */
-async function redisBackend(url: string | undefined): Promise<SessionBackend | undefined> {
-  if (!url) return undefined;
+/** How long the first connection to a store may take before the demo gives up. */
+const CONNECT_ATTEMPTS = 5;
+
+/** A RedisBackend on `url`. The driver is loaded only when used; an unreachable Redis fails within seconds. */
+async function redisBackend(url: string): Promise<DemoBackend> {
   const { createClient } = await import('redis');
-  // Fail fast when Redis is down: no offline queue, quick reconnects (see the README's RedisBackend section).
+  let connected = false;
+  // Fail fast when Redis is down: no offline queue, quick reconnects (see the README's RedisBackend section), and
+  // at start-up a few attempts only.
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 1000, reconnectStrategy: retries => Math.min(50 * 2 ** retries, 1000) },
+    socket: {
+      connectTimeout: 1000,
+      reconnectStrategy: (retries, cause) =>
+        !connected && retries >= CONNECT_ATTEMPTS ? cause : Math.min(50 * 2 ** retries, 1000),
+    },
   });
-  client.on('error', error => console.warn(`Redis: ${(error as Error).message}`));
-  await client.connect();
-  console.log('Sessions are stored in Redis (REDIS_URL).');
-  return new RedisBackend({ client, prefix: 'demo:session:' });
+  // Once running, a lost connection is worth a line; before, the failure below says it all.
+  client.on('error', (error: Error) => connected && console.warn(`Redis: ${error.message}`));
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`Redis at ${redacted(url)} cannot be reached (${(error as Error).message})`, { cause: error });
+  }
+  connected = true;
+  return { backend: new RedisBackend({ client, prefix: 'demo:session:' }), label: 'Redis' };
+}
+
+/** The URL without its password. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
 }
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  if (!process.env.SESSION_SECRET) {
+  const store = process.env.REDIS_URL ? await redisBackend(process.env.REDIS_URL) : {};
+  // Cookie sessions are signed with the secret: a random one ends them when the demo restarts.
+  if (!process.env.SESSION_SECRET && store.backend === undefined) {
     console.warn('SESSION_SECRET is not set: using a random secret, so sessions end when the demo restarts.');
   }
-  const backend = await redisBackend(process.env.REDIS_URL);
-  createDemoApp(undefined, backend).listen(port, '127.0.0.1', () => {
-    console.log(`Demo running at http://localhost:${port}/`);
+  createDemoApp(undefined, store).listen(port, '127.0.0.1', () => {
+    console.log(`Demo running at http://localhost:${port}/, sessions in ${store.label ?? 'a signed cookie'}.`);
   });
 }
 
-main().catch(error => {
-  console.error(error);
+main().catch((error: Error) => {
+  console.error(`The demo cannot start: ${error.message}`);
   process.exit(1);
 });

@@ -1,6 +1,9 @@
 /** What the demo keeps in a session, checked whenever it loads and before it is saved. */
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
 
+/** The most items a cart holds. */
+export const CART_LIMIT = 20;
+
 export class DemoSession {
   @IsOptional()
   @IsString()
@@ -9,7 +12,7 @@ export class DemoSession {
 
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(CART_LIMIT)
   @IsString({ each: true })
   cart?: string[];
 

@@ -1,4 +1,5 @@
-import { Body, Get, JsonController, Post, UseBefore } from 'routing-controllers';
+import type { Request } from 'express';
+import { Body, Get, JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
 import { CurrentSession, SessionMiddleware, SessionParam, type Session } from '../../src';
 import type { DemoSession } from '../session';
@@ -11,11 +12,17 @@ class LoginForm {
 @UseBefore(SessionMiddleware)
 @Service()
 export class AccountController {
-  /** Who is logged in, and how often this browser came by. */
+  /** Who is logged in, how often this browser came by, where the session lives and when it ends. */
   @Get('/me')
-  me(@CurrentSession() session: Session<DemoSession>) {
+  me(@Req() req: Request, @CurrentSession() session: Session<DemoSession>) {
     session.visits = (session.visits ?? 0) + 1;
-    return { user: session.isLoggedIn ? session.user : null, visits: session.visits };
+    const meta = session.meta!;
+    return {
+      user: session.isLoggedIn ? session.user : null,
+      visits: session.visits,
+      store: req.app.locals.sessionStore as string,
+      session: { createdAt: meta.createdAt, expiresAt: meta.expiresAt, remainingSeconds: meta.remainingSeconds },
+    };
   }
 
   @Post('/login')

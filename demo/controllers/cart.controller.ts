@@ -1,7 +1,7 @@
 import { BadRequestError, Body, Delete, Get, JsonController, Post, UseBefore } from 'routing-controllers';
 import { Service } from 'typedi';
 import { CurrentSession, SessionMiddleware, type Session } from '../../src';
-import type { DemoSession } from '../session';
+import { CART_LIMIT, type DemoSession } from '../session';
 
 class AddItem {
   item!: string;
@@ -22,8 +22,10 @@ export class CartController {
       .trim()
       .slice(0, 40);
     if (!item) throw new BadRequestError('Give the item a name');
-    // More than 20 items fails DemoSession's @ArrayMaxSize(20): the session is not saved and the request fails.
-    (session.cart ??= []).push(item);
+    const cart = (session.cart ??= []);
+    // DemoSession allows 20 (@ArrayMaxSize): say so, rather than let the schema refuse to save the session.
+    if (cart.length >= CART_LIMIT) throw new BadRequestError(`The cart is full: it holds at most ${CART_LIMIT} items`);
+    cart.push(item);
     return { items: session.cart };
   }
 
