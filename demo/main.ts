@@ -14,7 +14,7 @@ const CONNECT_ATTEMPTS = 5;
 async function redisBackend(url: string): Promise<DemoBackend> {
   const { createClient } = await import('redis');
   let connected = false;
-  // Fail fast when Redis is down: no offline queue, quick reconnects (see the README's RedisBackend section), and
+  // Fail fast when Redis is down: no offline queue, quick reconnects (see docs/backends.md, RedisBackend), and
   // at start-up a few attempts only.
   const client = createClient({
     url,

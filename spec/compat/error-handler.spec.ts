@@ -1,4 +1,4 @@
-/** The README's error handler compiles under `strict` and keeps the status of session errors. */
+/** The error handler of docs/how-it-works.md compiles under `strict` and keeps the status of session errors. */
 import { expect } from 'chai';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Get, JsonController, Req, UseBefore, useExpressServer } from 'routing-controllers';
@@ -6,7 +6,7 @@ import request from 'supertest';
 import { Service } from 'typedi';
 import { InMemoryBackend, SessionBackendError, SessionMiddleware, configureSessions, responseStarted } from '../../src';
 
-// The README's handler, as printed there.
+// The handler, as docs/how-it-works.md prints it.
 function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (responseStarted(res)) return; // answered already, by routing-controllers or by the session middleware
   const { httpCode, name, message } = error as { httpCode?: unknown; name?: string; message?: string };
@@ -27,7 +27,7 @@ class FailingController {
 
 class NoGlobals {}
 
-describe("the README's error handler (compat)", () => {
+describe('the documented error handler (compat)', () => {
   it('keeps the 503 of a SessionBackendError that routing-controllers passes on', async () => {
     configureSessions({ backend: new InMemoryBackend() });
     const app = express();

@@ -1,6 +1,6 @@
 /**
  * The package as a user meets it: `npm pack`, then the tarball installed into throw-away projects outside the
- * repository (no `src/` within reach), which compile the README's Quick start as written and run a request.
+ * repository (no `src/` within reach), which compile every TypeScript block of the README as written and run a request.
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
@@ -23,13 +23,12 @@ const PEERS = [
 ];
 const TYPES = ['typescript@5.9', `@types/express@${EXPRESS}`, '@types/node@20'];
 
-/** The first ```ts block after `heading` in the README. */
-function readmeBlock(heading: string): string {
+/** Every ```ts block of the README, as files of their own: `readme-1.ts`, `readme-2.ts`... */
+function readmeBlocks(): Record<string, string> {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (match === null) throw new Error(`no TypeScript block under ${heading}`);
-  return match[1];
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(match => match[1]);
+  if (blocks.length < 3) throw new Error(`expected the README's TypeScript blocks, found ${blocks.length}`);
+  return Object.fromEntries(blocks.map((block, i) => [`readme-${i + 1}.ts`, block]));
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -101,7 +100,7 @@ describe('the packed package in a fresh project', function () {
     expect(listing).to.not.match(/\.map\n|package\/src\//);
   });
 
-  it('compiles the Quick start as written in a strict CommonJS project', () => {
+  it('compiles every TypeScript block of the README as written in a strict CommonJS project', () => {
     const dir = subproject(
       'strict-cjs',
       'commonjs',
@@ -114,17 +113,17 @@ describe('the packed package in a fresh project', function () {
         target: 'es2022',
         outDir: 'out',
       },
-      { 'quick-start.ts': readmeBlock('## Quick start') },
+      readmeBlocks(),
     );
     expect(compile(dir)).to.equal('');
   });
 
-  it('compiles the Quick start as written in an ESM project with verbatimModuleSyntax', () => {
+  it('compiles every TypeScript block of the README as written in an ESM project with verbatimModuleSyntax', () => {
     const dir = subproject(
       'esm',
       'module',
       { ...decorators, strict: true, verbatimModuleSyntax: true, module: 'nodenext', target: 'es2022', outDir: 'out' },
-      { 'quick-start.ts': readmeBlock('## Quick start') },
+      readmeBlocks(),
     );
     expect(compile(dir)).to.equal('');
   });

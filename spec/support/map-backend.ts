@@ -1,5 +1,5 @@
 /**
- * A custom backend written the way the README shows it: the four abstract methods over a `Map`, nothing else.
+ * A custom backend written the way docs/backends.md shows it: the methods over a `Map`, nothing else.
  *
  * Deliberately naive, like a user's first backend: it keeps the very object it is given, ignores `ctx` (so no TTL
  * of its own) and relies on the inherited `generateId()`. The library must work with it as it is.

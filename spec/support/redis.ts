@@ -1,6 +1,6 @@
 /**
  * Redis for specs: the server to use (`REDIS_URL`, else 127.0.0.1:6379), clients of both drivers with the options the
- * README recommends, a unique key prefix per spec run and its clean-up, and `describeWithRedis()`, which turns a
+ * docs/backends.md recommends, a unique key prefix per spec run and its clean-up, and `describeWithRedis()`, which turns a
  * suite into a visibly pending spec when no Redis answers (or into a failure under `REQUIRE_SERVICES=1`).
  */
 import { spawnSync } from 'node:child_process';
@@ -82,7 +82,7 @@ export function uniquePrefix(label = 'spec'): string {
   return `rcs-test:${label}:${process.pid}:${randomBytes(6).toString('hex')}:`;
 }
 
-/** Options of both drivers as the README recommends them: fail fast instead of queueing, reconnect quickly. */
+/** Options of both drivers as docs/backends.md recommends them: fail fast instead of queueing, reconnect quickly. */
 export const RECOMMENDED = {
   nodeRedis: {
     disableOfflineQueue: true,

@@ -5,7 +5,7 @@
  * One hash per session under `prefix + SHA-256(id)`; field = top-level key, value = its JSON text; TTL = the
  * session's remaining lifetime. Writes from the middleware change only the keys a request changed, in one Lua script
  * that does nothing if the session is gone, so concurrent requests on one session keep each other's changes and a
- * logout stays a logout. See the README's Backends section for the exact semantics.
+ * logout stays a logout. See docs/backends.md for the exact semantics.
  *
  * About 260 lines: the contract's methods and the user index's public queries share one connection and key scheme.
  */
@@ -24,7 +24,7 @@ export interface RedisBackendOptions {
   /**
    * A connected client: node-redis 5 (`createClient()` or `createCluster()`) or ioredis 5 (`new Redis()` or
    * `new Cluster()`). The app owns it: RedisBackend never connects, closes or reconfigures it. For fail-fast
-   * behaviour create it with the options the README recommends (offline queue off, quick reconnects).
+   * behaviour create it with the options docs/backends.md recommends (offline queue off, quick reconnects).
    */
   client: RedisClientLike;
   /**
