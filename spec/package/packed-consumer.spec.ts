@@ -3,7 +3,7 @@
  * repository (no `src/` within reach), which compile every TypeScript block of the README as written and run a request.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,48 @@ describe('the packed package in a fresh project', function () {
       readmeBlocks(),
     );
     expect(compile(dir)).to.equal('');
+  });
+
+  it('runs the Quick start as compiled there: log in, read the cart, log out', async () => {
+    const dir = join(project, 'strict-cjs');
+    // The app listens where the README says (port 3000); this preload moves it to a free loopback port instead.
+    writeFileSync(
+      join(dir, 'loopback.cjs'),
+      `const http = require('node:http');
+const listen = http.Server.prototype.listen;
+http.Server.prototype.listen = function () {
+  this.once('listening', () => console.log('listening ' + this.address().port));
+  return listen.call(this, 0, '127.0.0.1');
+};`,
+    );
+    const app = spawn(process.execPath, ['-r', './loopback.cjs', 'out/readme-1.js'], {
+      cwd: dir,
+      env: { ...process.env, SESSION_SECRET: 'a'.repeat(32) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        app.stdout.on('data', (chunk: Buffer) => {
+          const found = /listening (\d+)/.exec(String(chunk));
+          if (found) resolve(found[1]);
+        });
+        app.once('exit', code => reject(new Error(`the Quick start exited with ${code}`)));
+      });
+      const base = `http://127.0.0.1:${port}/api`;
+      const json = { 'Content-Type': 'application/json' };
+      const login = await fetch(`${base}/login`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'Ada' }),
+      });
+      expect(await login.json()).to.deep.equal({ user: 'Ada' });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      expect(await (await fetch(`${base}/cart`, { headers: { cookie } })).json()).to.deep.equal({ items: [] });
+      const logout = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie } });
+      expect(await logout.json()).to.deep.equal({ goodbye: 'Ada' });
+    } finally {
+      app.kill();
+    }
   });
 
   it('compiles every TypeScript block of the README as written in an ESM project with verbatimModuleSyntax', () => {
