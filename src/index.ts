@@ -35,7 +35,7 @@ export { CurrentSession } from './decorators/current-session';
 export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/session-schema';
 
 // Backends: the contract and the stored record
-export { SessionBackend, createUnderFreeId, isMarkedForRewrite, markForRewrite } from './backends/backend';
+export { SessionBackend, createUnderFreeId, isMarkedForRewrite, markForRewrite, ttlOf } from './backends/backend';
 export type { BackendContext, SessionChanges } from './backends/backend';
 export { METADATA_KEY } from './record';
 export type { SessionRecord, RecordMetadata, SessionData, SessionMetadata } from './record';
@@ -58,6 +58,9 @@ export type {
   NodeRedisClusterLike,
   IoRedisLike,
 } from './backends/redis/redis-clients';
+export { PostgresBackend } from './backends/postgres/postgres-backend';
+export type { PostgresBackendOptions, PostgresQueryable } from './backends/postgres/postgres-backend';
+export { postgresSessionSchema } from './backends/postgres/schema';
 export { ExpressSessionStoreBackend } from './backends/express-store';
 export type { ExpressSessionStore, ExpressSessionCallback } from './backends/express-store';
 

@@ -3,7 +3,7 @@
  * `remove`, and pass the class (resolved from typedi) or an instance as the `backend` option.
  */
 import type { Request } from 'express';
-import type { SessionRecord, RecordMetadata } from '../record';
+import { METADATA_KEY, type RecordMetadata, type SessionRecord } from '../record';
 import { randomSessionId } from '../internal/session-id';
 
 /** What the middleware tells a backend about the call. Times are in seconds. */
@@ -166,6 +166,19 @@ export function isSessionBackend(value: unknown): value is SessionBackend {
     typeof candidate.write === 'function' &&
     typeof candidate.remove === 'function'
   );
+}
+
+/** Time to live of a record written without a ctx and without metadata: the default lifetime, 14 days. */
+const DEFAULT_TTL = 14 * 24 * 3600;
+
+/**
+ * How many seconds a record written now must live: `ctx.ttl` from the middleware; for a direct call, what the
+ * record's own metadata leaves, else 14 days.
+ */
+export function ttlOf(data: SessionRecord, ctx: BackendContext | undefined): number {
+  if (ctx?.ttl !== undefined) return ctx.ttl;
+  const expires = (data[METADATA_KEY] as Partial<RecordMetadata> | undefined)?.expires;
+  return typeof expires === 'number' && Number.isFinite(expires) ? expires - contextNow(ctx) : DEFAULT_TTL;
 }
 
 /** The time of `ctx` in unix seconds, or the wall clock when a backend is called without one. */

@@ -11,7 +11,7 @@
  */
 import { SessionError } from '../../errors';
 import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../../record';
-import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from '../backend';
+import { BackendContext, SessionBackend, createUnderFreeId, ttlOf } from '../backend';
 import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
@@ -68,8 +68,6 @@ const DEFAULT_COMMAND_TIMEOUT = 1000;
 const DEFAULT_MAX_PENDING = 1000;
 /** Sessions of one user looked at or destroyed at once, at most. */
 const USER_BATCH = 32;
-/** Time to live of a record written without a ctx (a direct call): the default lifetime, 14 days. */
-const DEFAULT_TTL = 14 * 24 * 3600;
 
 /**
  * Sessions in Redis: shared by every process of the app, revocable, expired by Redis itself.
@@ -131,7 +129,7 @@ export class RedisBackend extends SessionBackend {
    * session instead.
    */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const ttl = ctx?.ttl ?? ttlFromMetadata(data, contextNow(ctx));
+    const ttl = ttlOf(data, ctx);
     const isNew = ctx?.isNew === true;
     if (!(ttl >= 1)) {
       // Nothing to keep; and an id a new session was offered may be someone else's.
@@ -280,12 +278,6 @@ function invalid(option: string, expected: string): SessionError {
   return new SessionError('INVALID_OPTION', `Invalid RedisBackend option \`${option}\`: ${expected}`);
 }
 
-/** The TTL for a direct write: what the record's own metadata leaves, else the default lifetime. */
-function ttlFromMetadata(data: SessionRecord, now: number): number {
-  const metadata = data[METADATA_KEY] as Partial<RecordMetadata> | undefined;
-  const expires = metadata?.expires;
-  return typeof expires === 'number' && Number.isFinite(expires) ? expires - now : DEFAULT_TTL;
-}
 function parseMetadata(text: unknown): RecordMetadata | undefined {
   if (typeof text !== 'string' || text === '') return undefined;
   try {

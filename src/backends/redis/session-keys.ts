@@ -6,12 +6,10 @@
  * session is one key, so every command and script touches one slot of a Redis Cluster; the per-user index is a key
  * of its own and is only ever used by single-key commands too, so no hash tag is needed.
  */
-import { createHash } from 'node:crypto';
+import { digest } from '../../internal/digest';
 
-/** The 43-character base64url SHA-256 of `text`: never contains `:`, so it cannot collide with `user:` keys. */
-export function digest(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('base64url');
-}
+// A digest never contains `:`, so a session key cannot collide with the `user:` keys.
+export { digest };
 
 /** Builds the key names under one prefix. */
 export class SessionKeys {

@@ -1,0 +1,185 @@
+/**
+ * PostgresBackend: sessions in a PostgreSQL table, through a `pg` 8 `Pool` (or `Client`) the app creates.
+ *
+ * One row per session under the SHA-256 of its id; the record as `jsonb`. Writes from the middleware change only the
+ * keys a request changed, in one statement that does nothing if the row is gone, so concurrent requests on one
+ * session keep each other's changes and a logout stays a logout (the semantics of RedisBackend). Expired rows are
+ * never read and are pruned in the background.
+ */
+import { SessionError } from '../../errors';
+import { debug } from '../../internal/debug';
+import { digest } from '../../internal/digest';
+import type { RecordMetadata, SessionRecord } from '../../record';
+import { parseSession } from '../../serializers/json';
+import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf } from '../backend';
+import { isTableName, postgresSessionSchema, statements } from './schema';
+
+/** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
+export interface PostgresQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/** Options of {@link PostgresBackend}. */
+export interface PostgresBackendOptions {
+  /**
+   * A `pg` 8 `Pool` (or a connected `Client`); the app owns it: PostgresBackend never connects or ends it. For
+   * fail-fast behaviour give the pool a `connectionTimeoutMillis` and a `query_timeout` (the middleware's
+   * `backendTimeout` answers 503 in any case).
+   */
+  pool: PostgresQueryable;
+  /** The table, optionally schema-qualified (`app.sessions`). @default 'sessions' */
+  table?: string;
+  /** Create the table and its index on first use; `false` when migrations do it (see `postgresSessionSchema()`). @default true */
+  createTable?: boolean;
+  /** Seconds between background deletions of expired rows, jittered by ±25 %; `0`: none. @default 600 */
+  pruneInterval?: number;
+}
+
+const DEFAULT_PRUNE_INTERVAL = 600;
+
+/**
+ * Sessions in PostgreSQL: shared by every process of the app, revocable, kept across restarts.
+ *
+ * @example
+ * import { Pool } from 'pg';
+ * const pool = new Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
+ * configureSessions({ secretKey, backend: new PostgresBackend({ pool }) });
+ */
+export class PostgresBackend extends SessionBackend {
+  private readonly pool: PostgresQueryable;
+  private readonly sql: ReturnType<typeof statements>;
+  private readonly schema: string | undefined;
+  /** The table exists (or is being created): every statement waits for it. */
+  private ready: Promise<void> | undefined;
+  private pruner: NodeJS.Timeout | undefined;
+
+  constructor(options: PostgresBackendOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw invalid('options', 'expected an object with a `pool`');
+    const { pool, table = 'sessions', createTable = true, pruneInterval = DEFAULT_PRUNE_INTERVAL } = options;
+    if (typeof (pool as Partial<PostgresQueryable> | null)?.query !== 'function') {
+      throw invalid('pool', 'expected a pg Pool or Client (new Pool() from the pg package)');
+    }
+    if (typeof table !== 'string' || !isTableName(table)) {
+      throw invalid('table', 'expected a table name of letters, digits and _, optionally schema-qualified');
+    }
+    if (typeof createTable !== 'boolean') throw invalid('createTable', 'expected true or false');
+    if (!Number.isInteger(pruneInterval) || pruneInterval < 0) {
+      throw invalid('pruneInterval', 'expected whole seconds >= 0 (0: no pruning)');
+    }
+    this.pool = pool;
+    this.sql = statements(table);
+    this.schema = createTable ? postgresSessionSchema(table) : undefined;
+    if (pruneInterval > 0) this.schedulePrune(pruneInterval);
+  }
+
+  async read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
+    const { rows } = await this.query(this.sql.read, [digest(sessionId), contextNow(ctx)]);
+    const row = rows[0] as { data: string } | undefined;
+    return row === undefined ? undefined : parseSession(row.data);
+  }
+
+  /**
+   * Stores `data`. From the middleware (`ctx.isNew === false`): only if the session still exists, and with
+   * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where no live row is,
+   * under another id if need be. A direct call replaces whatever is stored. A TTL under 1 deletes the session.
+   */
+  async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
+    const now = contextNow(ctx);
+    const ttl = ttlOf(data, ctx);
+    const isNew = ctx?.isNew === true;
+    if (!(ttl >= 1)) {
+      // Nothing to keep; and an id a new session was offered may be someone else's.
+      const id = sessionId ?? this.generateId();
+      if (!isNew) await this.remove(id);
+      return id;
+    }
+    const expires = now + Math.ceil(ttl);
+    if (isNew) {
+      const text = JSON.stringify(data);
+      return createUnderFreeId(this, sessionId, async id => {
+        const { rowCount } = await this.query(this.sql.create, [digest(id), text, expires, now]);
+        return rowCount === 1;
+      });
+    }
+    const id = sessionId ?? this.generateId();
+    const key = digest(id);
+    if (ctx?.isNew !== false) {
+      await this.query(this.sql.upsert, [key, JSON.stringify(data), expires]);
+    } else if (ctx.changes !== undefined) {
+      const { changed, removed } = ctx.changes;
+      const set: SessionRecord = {};
+      const deleted = [...removed];
+      for (const name of changed) {
+        // A value without a JSON form (undefined, a function) is dropped, as JSON.stringify drops it from a record.
+        if (Object.hasOwn(data, name) && JSON.stringify(data[name]) !== undefined) set[name] = data[name];
+        else deleted.push(name);
+      }
+      await this.query(this.sql.merge, [key, deleted, JSON.stringify(set), expires, now]);
+    } else {
+      await this.query(this.sql.replaceExisting, [key, JSON.stringify(data), expires, now]);
+    }
+    return id;
+  }
+
+  async remove(sessionId: string): Promise<void> {
+    await this.query(this.sql.remove, [digest(sessionId)]);
+  }
+
+  override async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
+    const { rows } = await this.query(this.sql.exists, [digest(sessionId), contextNow(ctx)]);
+    return rows.length > 0;
+  }
+
+  /** Stores `metadata` and moves the expiry to `ctx.ttl` from now, if the session still exists. */
+  override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
+    if (!(ctx.ttl >= 1)) return this.remove(sessionId);
+    const now = contextNow(ctx);
+    await this.query(this.sql.touch, [digest(sessionId), JSON.stringify(metadata), now + Math.ceil(ctx.ttl), now]);
+  }
+
+  /** Deletes the expired rows now; returns how many. The background pruning calls it. */
+  async prune(now = Math.floor(Date.now() / 1000)): Promise<number> {
+    const { rowCount } = await this.query(this.sql.prune, [now]);
+    return rowCount ?? 0;
+  }
+
+  /** Stops the background pruning (the pool stays the app's to end). */
+  close(): void {
+    clearTimeout(this.pruner);
+    this.pruner = undefined;
+  }
+
+  private async query(text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+    if (this.schema !== undefined) await (this.ready ??= this.createTable(this.schema));
+    return this.pool.query(text, values);
+  }
+
+  /** Creates the table once; a failure is retried by the next statement. */
+  private async createTable(schema: string): Promise<void> {
+    try {
+      await this.pool.query(schema);
+    } catch (error) {
+      this.ready = undefined;
+      // Another process created it at the same moment: the table is there.
+      if ((error as { code?: string }).code !== '23505') throw error;
+    }
+  }
+
+  private schedulePrune(interval: number): void {
+    const jittered = interval * 1000 * (0.75 + Math.random() / 2);
+    this.pruner = setTimeout(() => {
+      // A pool the app ended takes no more statements: pruning ends with it.
+      if ((this.pool as { ending?: boolean }).ending === true) return this.close();
+      this.prune().then(
+        removed => debug('postgres: pruned %d expired sessions', removed),
+        (error: Error) => debug('postgres: pruning failed (%s)', error.name),
+      );
+      this.schedulePrune(interval);
+    }, jittered).unref();
+  }
+}
+
+function invalid(option: string, expected: string): SessionError {
+  return new SessionError('INVALID_OPTION', `Invalid PostgresBackend option \`${option}\`: ${expected}`);
+}
