@@ -1,10 +1,11 @@
 /**
  * `npm start`: serves the demo on http://localhost:3000 (or $PORT). With REDIS_URL set, sessions live in Redis
- * (RedisBackend over node-redis); otherwise in a signed cookie.
+ * (RedisBackend over node-redis); with DATABASE_URL, in PostgreSQL (PostgresBackend over pg); otherwise in a signed
+ * cookie.
  */
 // First: the library's decorators record constructor types through it.
 import 'reflect-metadata';
-import { RedisBackend } from '../src';
+import { PostgresBackend, RedisBackend } from '../src';
 import { createDemoApp, type DemoBackend } from './app';
 
 /** How long the first connection to a store may take before the demo gives up. */
@@ -36,6 +37,27 @@ async function redisBackend(url: string): Promise<DemoBackend> {
   return { backend: new RedisBackend({ client, prefix: 'demo:session:' }), label: 'Redis' };
 }
 
+/** A PostgresBackend on `url`, checked with one query so that an unreachable database fails at start. */
+async function postgresBackend(url: string): Promise<DemoBackend> {
+  const { Pool } = await import('pg');
+  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 5000 });
+  pool.on('error', (error: Error) => console.warn(`PostgreSQL: ${error.message}`));
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`PostgreSQL at ${redacted(url)} cannot be reached (${(error as Error).message})`, { cause: error });
+  }
+  return { backend: new PostgresBackend({ pool, table: 'demo_sessions' }), label: 'PostgreSQL' };
+}
+
+/** A backend from the environment: REDIS_URL, DATABASE_URL, or none (the signed cookie). */
+async function storeFromEnvironment(): Promise<DemoBackend> {
+  if (process.env.REDIS_URL) return redisBackend(process.env.REDIS_URL);
+  if (process.env.DATABASE_URL) return postgresBackend(process.env.DATABASE_URL);
+  return {};
+}
+
 /** The URL without its password. */
 function redacted(url: string): string {
   try {
@@ -43,13 +65,13 @@ function redacted(url: string): string {
     if (parsed.password) parsed.password = '***';
     return parsed.toString();
   } catch {
-    return 'REDIS_URL';
+    return 'the configured URL';
   }
 }
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const store = process.env.REDIS_URL ? await redisBackend(process.env.REDIS_URL) : {};
+  const store = await storeFromEnvironment();
   // Cookie sessions are signed with the secret: a random one ends them when the demo restarts.
   if (!process.env.SESSION_SECRET && store.backend === undefined) {
     console.warn('SESSION_SECRET is not set: using a random secret, so sessions end when the demo restarts.');

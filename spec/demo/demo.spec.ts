@@ -6,7 +6,8 @@ import request from 'supertest';
 import { createDemoApp } from '../../demo/app';
 import { SECRET } from '../support/app';
 import { sessionCookie } from '../support/cookies';
-import { RedisBackend } from '../../src';
+import { PostgresBackend, RedisBackend } from '../../src';
+import { describeWithPostgres, postgresPool, uniqueTableName } from '../support/postgres';
 import { closeClient, deleteKeys, describeWithRedis, keysOf, nodeRedisClient, uniquePrefix } from '../support/redis';
 
 describe('the demo', () => {
@@ -87,6 +88,34 @@ describe('the demo', () => {
   });
 });
 
+describeWithPostgres('the demo on PostgreSQL (what `DATABASE_URL=... npm start` serves)', () => {
+  it('keeps the session in its table, with only an id in the cookie', async () => {
+    const pool = postgresPool();
+    const table = uniqueTableName('demo');
+    const backend = new PostgresBackend({ pool, table, pruneInterval: 0 });
+    try {
+      const app = createDemoApp(SECRET, { backend, label: 'PostgreSQL' });
+      let cookie = '';
+      const send = async (method: 'get' | 'post', path: string, body?: object) => {
+        const res = await request(app)[method](path).set('Cookie', cookie).send(body).expect(200);
+        const sent = sessionCookie(res);
+        if (sent) cookie = sent.value ? `session=${sent.value}` : '';
+        return res.body;
+      };
+      expect(await send('post', '/api/login', { name: 'Ada' })).to.deep.equal({ user: 'Ada' });
+      expect(await send('get', '/api/me')).to.include({ user: 'Ada', visits: 1, store: 'PostgreSQL' });
+      expect(cookie).to.not.include('Ada');
+      expect((await pool.query(`SELECT data FROM ${table}`)).rows[0].data).to.include({ user: 'Ada' });
+      await send('post', '/api/logout');
+      expect((await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).to.equal(0);
+    } finally {
+      backend.close();
+      await pool.query(`DROP TABLE IF EXISTS ${table}`);
+      await pool.end();
+    }
+  });
+});
+
 describe('the demo at start-up (npm start)', function () {
   this.timeout(30_000);
 
@@ -99,20 +128,26 @@ describe('the demo at start-up (npm start)', function () {
     return port;
   }
 
-  it('fails within seconds, in one clear line, when its Redis cannot be reached', async () => {
-    const port = await closedPort();
-    const started = Date.now();
-    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'demo/main.ts'], {
-      cwd: join(__dirname, '..', '..'),
-      env: { ...process.env, REDIS_URL: `redis://:secret-password@127.0.0.1:${port}`, PORT: '0' },
-      encoding: 'utf8',
-      timeout: 20_000,
+  for (const [store, variable, url] of [
+    ['Redis', 'REDIS_URL', (port: number) => `redis://:secret-password@127.0.0.1:${port}`],
+    ['PostgreSQL', 'DATABASE_URL', (port: number) => `postgres://demo:secret-password@127.0.0.1:${port}/test`],
+  ] as const) {
+    it(`fails within seconds, in one clear line, when its ${store} cannot be reached`, async () => {
+      const port = await closedPort();
+      const started = Date.now();
+      const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'demo/main.ts'], {
+        cwd: join(__dirname, '..', '..'),
+        env: { ...process.env, REDIS_URL: '', DATABASE_URL: '', [variable]: url(port), PORT: '0' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(result.status, result.stderr).to.equal(1);
+      expect(Date.now() - started).to.be.below(15_000);
+      expect(result.stderr).to.not.include('secret-password');
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).to.deep.equal([
+        `The demo cannot start: ${store} at ${url(port).replace('secret-password', '***')} cannot be reached (connect ECONNREFUSED 127.0.0.1:${port})`,
+      ]);
     });
-    expect(result.status, result.stderr).to.equal(1);
-    expect(Date.now() - started).to.be.below(15_000);
-    const lines = result.stderr.trim().split('\n');
-    expect(lines).to.deep.equal([
-      `The demo cannot start: Redis at redis://:***@127.0.0.1:${port} cannot be reached (connect ECONNREFUSED 127.0.0.1:${port})`,
-    ]);
-  });
+  }
 });
