@@ -1,11 +1,11 @@
 /**
  * `npm start`: serves the demo on http://localhost:3000 (or $PORT). With REDIS_URL set, sessions live in Redis
- * (RedisBackend over node-redis); with DATABASE_URL, in PostgreSQL (PostgresBackend over pg); otherwise in a signed
- * cookie.
+ * (RedisBackend over node-redis); with DATABASE_URL, in PostgreSQL (PostgresBackend over pg); with SQLITE_FILE, in that
+ * SQLite file (SqliteBackend); otherwise in a signed cookie.
  */
 // First: the library's decorators record constructor types through it.
 import 'reflect-metadata';
-import { PostgresBackend, RedisBackend } from '../src';
+import { PostgresBackend, RedisBackend, SqliteBackend } from '../src';
 import { createDemoApp, type DemoBackend } from './app';
 
 /** How long the first connection to a store may take before the demo gives up. */
@@ -51,10 +51,12 @@ async function postgresBackend(url: string): Promise<DemoBackend> {
   return { backend: new PostgresBackend({ pool, table: 'demo_sessions' }), label: 'PostgreSQL' };
 }
 
-/** A backend from the environment: REDIS_URL, DATABASE_URL, or none (the signed cookie). */
+/** A backend from the environment: REDIS_URL, DATABASE_URL, SQLITE_FILE, or none (the signed cookie). */
 async function storeFromEnvironment(): Promise<DemoBackend> {
   if (process.env.REDIS_URL) return redisBackend(process.env.REDIS_URL);
   if (process.env.DATABASE_URL) return postgresBackend(process.env.DATABASE_URL);
+  if (process.env.SQLITE_FILE)
+    return { backend: new SqliteBackend({ filename: process.env.SQLITE_FILE }), label: 'SQLite' };
   return {};
 }
 

@@ -61,6 +61,9 @@ export type {
 export { PostgresBackend } from './backends/postgres/postgres-backend';
 export type { PostgresBackendOptions, PostgresQueryable } from './backends/postgres/postgres-backend';
 export { postgresSessionSchema } from './backends/postgres/schema';
+export { SqliteBackend } from './backends/sqlite/sqlite-backend';
+export type { SqliteBackendOptions, SqliteDatabase } from './backends/sqlite/options';
+export { sqliteSessionSchema } from './backends/sqlite/schema';
 export { ExpressSessionStoreBackend } from './backends/express-store';
 export type { ExpressSessionStore, ExpressSessionCallback } from './backends/express-store';
 

@@ -23,8 +23,12 @@ export interface RecordMetadata {
 /** The metadata in `value` (a record's {@link METADATA_KEY}), or `undefined` when it is not valid metadata. */
 export function readRecordMetadata(value: unknown): RecordMetadata | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { created, accessed = created, expires } = value as Partial<Record<keyof RecordMetadata, unknown>>;
-  // Records from before idle timeouts carry no `accessed`: their last refresh is their creation.
+  // A plain object of any realm: not an array, a Map or a class instance.
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) return undefined;
+  const { created, expires } = value as Partial<Record<keyof RecordMetadata, unknown>>;
+  // Records from before idle timeouts carry no `accessed` (or null): their last refresh is their creation.
+  const accessed = (value as { accessed?: unknown }).accessed ?? created;
   if (!Number.isInteger(created) || !Number.isInteger(accessed) || !Number.isInteger(expires)) return undefined;
   return { created: created as number, accessed: accessed as number, expires: expires as number };
 }

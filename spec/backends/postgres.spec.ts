@@ -100,6 +100,21 @@ describeWithPostgres('PostgresBackend', () => {
     }
   });
 
+  it('runs no DDL when the table exists (a role without CREATE rights works)', async () => {
+    await pool.query(postgresSessionSchema(table));
+    const statements: string[] = [];
+    const watched = {
+      query: (text: string, values?: unknown[]) => {
+        statements.push(text);
+        return pool.query(text, values);
+      },
+    };
+    const backend = backendOn({ pool: watched });
+    const id = await backend.write({ n: 1 }, undefined, ctx({ isNew: true }));
+    expect(await backend.read(id, ctx())).to.deep.equal({ n: 1 });
+    expect(statements.filter(text => /CREATE/i.test(text))).to.deep.equal([]);
+  });
+
   it('with createTable: false, fails on a missing table rather than creating it', async () => {
     const backend = backendOn({ createTable: false });
     await backend.write({ n: 1 }, undefined, ctx({ isNew: true })).then(
@@ -169,9 +184,14 @@ describeWithPostgres('PostgresBackend', () => {
   });
 
   it('refuses a string holding U+0000, which jsonb cannot store, with 503 and nothing written', async () => {
-    const app = sessionApp({ backend: backendOn() });
-    const res = await request(app).post('/s/set?note=a%00b').expect(503);
+    await pool.query(postgresSessionSchema(table));
+    const errors: Error[] = [];
+    const app = sessionApp({ backend: backendOn(), onError: error => errors.push(error) });
+    const res = await request(app).post('/s/set?note=secret%00b').expect(503);
     expect(res.body.name).to.equal('SessionBackendError');
+    const cause = (errors[0] as { cause?: Error }).cause!;
+    expect(cause.message).to.include('U+0000');
+    expect(JSON.stringify(cause) + cause.message, 'no data in the error').to.not.include('secret');
     expect(res.headers['set-cookie']).to.equal(undefined);
     expect(await rows()).to.deep.equal([]);
   });

@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createDemoApp } from '../../demo/app';
 import { SECRET } from '../support/app';
 import { sessionCookie } from '../support/cookies';
-import { PostgresBackend, RedisBackend } from '../../src';
+import { PostgresBackend, RedisBackend, SqliteBackend } from '../../src';
 import { describeWithPostgres, postgresPool, uniqueTableName } from '../support/postgres';
 import { closeClient, deleteKeys, describeWithRedis, keysOf, nodeRedisClient, uniquePrefix } from '../support/redis';
 
@@ -112,6 +114,28 @@ describeWithPostgres('the demo on PostgreSQL (what `DATABASE_URL=... npm start` 
       backend.close();
       await pool.query(`DROP TABLE IF EXISTS ${table}`);
       await pool.end();
+    }
+  });
+});
+
+describe('the demo on SQLite (what `SQLITE_FILE=... npm start` serves)', () => {
+  it('keeps the session in the file, and finds it again after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rcs-demo-sqlite-'));
+    const filename = join(dir, 'sessions.db');
+    try {
+      const first = new SqliteBackend({ filename, pruneInterval: 0 });
+      const app = createDemoApp(SECRET, { backend: first, label: 'SQLite' });
+      const login = await request(app).post('/api/login').send({ name: 'Ada' }).expect(200);
+      const cookie = `session=${sessionCookie(login)!.value}`;
+      expect(cookie).to.not.include('Ada');
+      await first.close();
+      const second = new SqliteBackend({ filename, pruneInterval: 0 });
+      const restarted = createDemoApp(SECRET, { backend: second, label: 'SQLite' });
+      const me = await request(restarted).get('/api/me').set('Cookie', cookie).expect(200);
+      expect(me.body).to.include({ user: 'Ada', store: 'SQLite' });
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -60,6 +60,21 @@ describe('option: idleTimeout', () => {
 });
 
 describe('option: absoluteTimeout', () => {
+  it('counts from the creation time of a record whose `accessed` is null (an older record)', async () => {
+    const clock = new FakeClock();
+    const backend = new InMemoryBackend();
+    const created = clock.seconds - 2000;
+    const ctx = { now: clock.seconds, lifetime: 3600, ttl: 3600, isNew: true };
+    const id = await backend.write(
+      { count: 1, __session: { created, accessed: null, expires: clock.seconds + 3600 } },
+      undefined,
+      ctx,
+    );
+    const app = sessionApp({ clock: clock.now, lifetime: 3600, absoluteTimeout: 1800, backend });
+    const res = await request(app).get('/s/read').set('Cookie', `session=${id}`).expect(200);
+    expect(res.body.data, 'past the absolute deadline of its creation').to.deep.equal({});
+  });
+
   for (const [name, makeBackend] of BACKENDS) {
     it(`ends a rolling session that long after its creation, however active (${name})`, async () => {
       const clock = new FakeClock();

@@ -17,6 +17,11 @@ export interface BackendContext {
   /** The request being served. */
   request?: Request;
   /**
+   * @deprecated Since 0.3, removed in 0.4: return the record through {@link markForRewrite} instead. Still honoured:
+   * set by `read`, it has the record written back even though its data did not change.
+   */
+  rewrite?: boolean;
+  /**
    * On `write`: `true` when a new record is created (a new session, or the new id of `regenerate()`). It must never
    * overwrite a record that exists: when the id is taken, create under another from `generateId()` and return that
    * (see {@link createUnderFreeId}). `false` when an existing record is updated. A merging backend must

@@ -52,12 +52,13 @@ export class StoredRecord {
 
   /** Reads the record under `id`, taking that id when there is one. */
   async read(id: string): Promise<ReadRecord> {
+    this.ctx.rewrite = undefined;
     const record = await this.callBackend('read', () => this.config.backend.read(id, this.ctx));
     const text = recordText(record);
     if (text !== EMPTY) {
       this.id = id;
       this.exists = true;
-      this.rewrite = isMarkedForRewrite(record);
+      this.rewrite = isMarkedForRewrite(record) || this.ctx.rewrite === true;
     }
     return { text, metadata: isPlainObject(record) ? readRecordMetadata(record[METADATA_KEY]) : undefined };
   }

@@ -12,7 +12,7 @@ import { digest } from '../../internal/digest';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { parseSession } from '../../serializers/json';
 import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf } from '../backend';
-import { isTableName, postgresSessionSchema, statements } from './schema';
+import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
 export interface PostgresQueryable {
@@ -36,6 +36,10 @@ export interface PostgresBackendOptions {
 }
 
 const DEFAULT_PRUNE_INTERVAL = 600;
+/** U+0000 in JSON text: `\\u0000` after an even number of backslashes (an odd one escapes the backslash). */
+const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+/** Longest prune interval: its jittered delay must still fit a Node timer (about 24.8 days). */
+const MAX_PRUNE_INTERVAL = 1_000_000;
 
 /**
  * Sessions in PostgreSQL: shared by every process of the app, revocable, kept across restarts.
@@ -49,6 +53,7 @@ export class PostgresBackend extends SessionBackend {
   private readonly pool: PostgresQueryable;
   private readonly sql: ReturnType<typeof statements>;
   private readonly schema: string | undefined;
+  private readonly table: string;
   /** The table exists (or is being created): every statement waits for it. */
   private ready: Promise<void> | undefined;
   private pruner: NodeJS.Timeout | undefined;
@@ -64,12 +69,13 @@ export class PostgresBackend extends SessionBackend {
       throw invalid('table', 'expected a table name of letters, digits and _, optionally schema-qualified');
     }
     if (typeof createTable !== 'boolean') throw invalid('createTable', 'expected true or false');
-    if (!Number.isInteger(pruneInterval) || pruneInterval < 0) {
-      throw invalid('pruneInterval', 'expected whole seconds >= 0 (0: no pruning)');
+    if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
+      throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
     }
     this.pool = pool;
     this.sql = statements(table);
     this.schema = createTable ? postgresSessionSchema(table) : undefined;
+    this.table = table;
     if (pruneInterval > 0) this.schedulePrune(pruneInterval);
   }
 
@@ -151,13 +157,22 @@ export class PostgresBackend extends SessionBackend {
   }
 
   private async query(text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+    // jsonb cannot hold U+0000, and PostgreSQL's error would quote the start of the data: refuse it here.
+    if (values.some(value => typeof value === 'string' && ESCAPED_NUL.test(value))) {
+      throw new Error('a string in the session holds U+0000, which PostgreSQL jsonb cannot store');
+    }
     if (this.schema !== undefined) await (this.ready ??= this.createTable(this.schema));
     return this.pool.query(text, values);
   }
 
-  /** Creates the table once; a failure is retried by the next statement. */
+  /**
+   * Creates the table once, unless it exists: a role with no right to create tables (the table made by migrations)
+   * works, and an existing index costs no lock. A failure is retried by the next statement.
+   */
   private async createTable(schema: string): Promise<void> {
     try {
+      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(this.table)]);
+      if ((rows[0] as { present?: boolean } | undefined)?.present === true) return;
       await this.pool.query(schema);
     } catch (error) {
       this.ready = undefined;
@@ -171,11 +186,13 @@ export class PostgresBackend extends SessionBackend {
     this.pruner = setTimeout(() => {
       // A pool the app ended takes no more statements: pruning ends with it.
       if ((this.pool as { ending?: boolean }).ending === true) return this.close();
-      this.prune().then(
-        removed => debug('postgres: pruned %d expired sessions', removed),
-        (error: Error) => debug('postgres: pruning failed (%s)', error.name),
-      );
-      this.schedulePrune(interval);
+      this.prune()
+        .then(
+          removed => debug('postgres: pruned %d expired sessions', removed),
+          (error: Error) => debug('postgres: pruning failed (%s)', error.name),
+        )
+        // The next one once this one is done: prunes that wait on a lock never pile up.
+        .finally(() => this.pruner !== undefined && this.schedulePrune(interval));
     }, jittered).unref();
   }
 }

@@ -14,7 +14,7 @@ export function isTableName(table: string): boolean {
 }
 
 /** `table`, double-quoted part by part: `"sessions"`, `"app"."sessions"`. */
-function quoted(table: string): string {
+export function quoted(table: string): string {
   return table
     .split('.')
     .map(part => `"${part}"`)

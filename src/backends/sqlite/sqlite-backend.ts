@@ -1,0 +1,168 @@
+/**
+ * SqliteBackend: sessions in an SQLite file through better-sqlite3 12, shared by every process on the machine that
+ * opens the same file, and kept across restarts.
+ *
+ * One row per session under the hex SHA-256 of its id; the record as JSON text. Writes from the middleware change
+ * only the keys a request changed, in one statement that does nothing if the row is gone, so concurrent requests on
+ * one session keep each other's changes and a logout stays a logout (the semantics of RedisBackend). Expiry is
+ * measured on `ctx.now`; expired rows are never read and are deleted in the background.
+ *
+ * better-sqlite3 is synchronous: a statement blocks the event loop while it runs, and a write waits for another
+ * process's write lock for at most `busyTimeout` milliseconds, then fails (503) rather than hangs.
+ */
+import type { Database } from 'better-sqlite3';
+import { debug } from '../../internal/debug';
+import type { RecordMetadata, SessionRecord } from '../../record';
+import { parseSession, stringifySession } from '../../serializers/json';
+import { fieldChanges } from '../../serializers/record-fields';
+import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf } from '../backend';
+import { isTableName, rowKeyOf, sqliteSessionSchema } from './schema';
+import { checkedDatabase, invalid, openFile } from './database';
+import type { SqliteBackendOptions } from './options';
+import { SessionStatements, supportsKeyPaths } from './statements';
+
+const DEFAULT_TABLE = 'sessions';
+const DEFAULT_PRUNE_INTERVAL = 600;
+/** Longest prune interval: its jittered delay must still fit a Node timer (about 24.8 days). */
+const MAX_PRUNE_INTERVAL = 1_000_000;
+/** Rows deleted per statement while pruning: each batch holds the write lock only briefly. */
+const PRUNE_BATCH = 500;
+
+/**
+ * Sessions in an SQLite file: revocable, shared by the processes of one machine, kept across restarts.
+ *
+ * @example
+ * configureSessions({ secretKey, backend: new SqliteBackend({ filename: 'var/sessions.db' }) });
+ */
+export class SqliteBackend extends SessionBackend {
+  private readonly db: Database;
+  /** Whether `close()` closes the database: only one this backend opened. */
+  private readonly ownsDatabase: boolean;
+  private readonly sql: SessionStatements;
+  private pruner: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: SqliteBackendOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) {
+      throw invalid('options', 'expected an object with a `filename` or a `database`');
+    }
+    const { table = DEFAULT_TABLE, createTable = true, pruneInterval = DEFAULT_PRUNE_INTERVAL } = options;
+    if (!isTableName(table))
+      throw invalid('table', 'expected 1 to 63 letters, digits and _, not starting with a digit');
+    if (typeof createTable !== 'boolean') throw invalid('createTable', 'expected true or false');
+    if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
+      throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
+    }
+    this.ownsDatabase = options.database === undefined;
+    this.db = this.ownsDatabase ? openFile(options) : checkedDatabase(options);
+    try {
+      if (!supportsKeyPaths(this.db)) {
+        throw invalid(
+          'database',
+          'its SQLite lacks the JSON functions or escaped path labels (the SQLite better-sqlite3 12 bundles has both)',
+        );
+      }
+      if (createTable) this.db.exec(sqliteSessionSchema(table));
+      this.sql = new SessionStatements(this.db, table);
+    } catch (error) {
+      if (this.ownsDatabase) this.db.close();
+      throw error;
+    }
+    if (pruneInterval > 0) this.schedulePrune(pruneInterval);
+  }
+
+  async read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
+    const text = this.sql.read.get(rowKeyOf(sessionId), contextNow(ctx));
+    // A column holding anything but JSON text (another program's bytes) is no session.
+    return typeof text === 'string' ? parseSession(text) : undefined;
+  }
+
+  /**
+   * Stores `data`. From the middleware (`ctx.isNew === false`): only if the session still exists, and with
+   * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where no live row is,
+   * under another id if need be. A direct call replaces whatever is stored. A TTL under 1 deletes the session.
+   */
+  async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
+    const now = contextNow(ctx);
+    const ttl = ttlOf(data, ctx);
+    const isNew = ctx?.isNew === true;
+    if (!(ttl >= 1)) {
+      // Nothing to keep; and an id a new session was offered may be someone else's.
+      const id = sessionId ?? this.generateId();
+      if (!isNew) await this.remove(id);
+      return id;
+    }
+    const expires = now + Math.ceil(ttl);
+    if (isNew) {
+      const text = stringifySession(data);
+      return createUnderFreeId(
+        this,
+        sessionId,
+        id => this.sql.create.run(rowKeyOf(id), text, expires, now).changes > 0,
+      );
+    }
+    const id = sessionId ?? this.generateId();
+    const key = rowKeyOf(id);
+    if (ctx?.isNew !== false) {
+      this.sql.upsert.run(key, stringifySession(data), expires);
+    } else if (ctx.changes !== undefined) {
+      this.sql.merge(key, fieldChanges(data, ctx.changes.changed, ctx.changes.removed), expires, now);
+    } else {
+      this.sql.replaceExisting.run(stringifySession(data), expires, key, now);
+    }
+    return id;
+  }
+
+  async remove(sessionId: string): Promise<void> {
+    this.sql.remove.run(rowKeyOf(sessionId));
+  }
+
+  override async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
+    return this.sql.exists.get(rowKeyOf(sessionId), contextNow(ctx)) !== undefined;
+  }
+
+  /** Stores `metadata` and moves the expiry to `ctx.ttl` from now, if the session still exists; data stay as they are. */
+  override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
+    if (!(ctx.ttl >= 1)) return this.remove(sessionId);
+    const now = contextNow(ctx);
+    this.sql.touch.run(stringifySession(metadata), now + Math.ceil(ctx.ttl), rowKeyOf(sessionId), now);
+  }
+
+  /**
+   * Deletes the rows expired at `now` (unix seconds, the wall clock by default); returns how many. In batches, with
+   * the event loop free between them, so a large backlog never stalls requests. The background pruning calls it.
+   */
+  async prune(now = Math.floor(Date.now() / 1000)): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const { changes } = this.sql.pruneBatch.run(now, PRUNE_BATCH);
+      removed += changes;
+      if (changes < PRUNE_BATCH) return removed;
+      await new Promise(resolve => setImmediate(resolve));
+      if (this.closed) return removed;
+    }
+  }
+
+  /** Stops the background pruning, and closes the database if this backend opened it (a `database` stays open). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.pruner);
+    this.pruner = undefined;
+    if (this.ownsDatabase && this.db.open) this.db.close();
+  }
+
+  private schedulePrune(interval: number): void {
+    // Jittered, so that processes started together do not all prune at the same moment.
+    const delay = interval * 1000 * (0.75 + Math.random() / 2);
+    this.pruner = setTimeout(() => {
+      // A database the app closed takes no more statements: pruning ends with it.
+      if (this.closed || !this.db.open) return void this.close();
+      this.prune().then(
+        removed => debug('sqlite: pruned %d expired sessions', removed),
+        (error: Error) => debug('sqlite: pruning failed (%s)', error.name),
+      );
+      this.schedulePrune(interval);
+    }, delay).unref();
+  }
+}
