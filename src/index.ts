@@ -35,7 +35,14 @@ export { CurrentSession } from './decorators/current-session';
 export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/session-schema';
 
 // Backends: the contract and the stored record
-export { SessionBackend, createUnderFreeId, isMarkedForRewrite, markForRewrite, ttlOf } from './backends/backend';
+export {
+  SessionBackend,
+  createUnderFreeId,
+  isMarkedForRewrite,
+  markForRewrite,
+  ttlOf,
+  writeNothing,
+} from './backends/backend';
 export type { BackendContext, SessionChanges } from './backends/backend';
 export { METADATA_KEY } from './record';
 export type { SessionRecord, RecordMetadata, SessionData, SessionMetadata } from './record';

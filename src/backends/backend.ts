@@ -186,6 +186,20 @@ export function ttlOf(data: SessionRecord, ctx: BackendContext | undefined): num
   return typeof expires === 'number' && Number.isFinite(expires) ? expires - contextNow(ctx) : DEFAULT_TTL;
 }
 
+/**
+ * A write whose record has no time left (a TTL under 1 second): nothing is kept, and an existing record is removed;
+ * returns the id. A new session's offered id is left alone: it may be someone else's.
+ */
+export async function writeNothing(
+  backend: SessionBackend,
+  sessionId: string | undefined,
+  ctx: BackendContext | undefined,
+): Promise<string> {
+  const id = sessionId ?? newSessionId(backend);
+  if (ctx?.isNew !== true) await backend.remove(id, ctx);
+  return id;
+}
+
 /** The time of `ctx` in unix seconds, or the wall clock when a backend is called without one. */
 export function contextNow(ctx: BackendContext | undefined): number {
   return Math.floor(ctx?.now ?? Date.now() / 1000);

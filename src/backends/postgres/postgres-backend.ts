@@ -11,7 +11,7 @@ import { debug } from '../../internal/debug';
 import { digest } from '../../internal/digest';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { parseSession } from '../../serializers/json';
-import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf } from '../backend';
+import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf, writeNothing } from '../backend';
 import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
@@ -93,15 +93,9 @@ export class PostgresBackend extends SessionBackend {
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     const now = contextNow(ctx);
     const ttl = ttlOf(data, ctx);
-    const isNew = ctx?.isNew === true;
-    if (!(ttl >= 1)) {
-      // Nothing to keep; and an id a new session was offered may be someone else's.
-      const id = sessionId ?? this.generateId();
-      if (!isNew) await this.remove(id);
-      return id;
-    }
+    if (!(ttl >= 1)) return writeNothing(this, sessionId, ctx);
     const expires = now + Math.ceil(ttl);
-    if (isNew) {
+    if (ctx?.isNew === true) {
       const text = JSON.stringify(data);
       return createUnderFreeId(this, sessionId, async id => {
         const { rowCount } = await this.query(this.sql.create, [digest(id), text, expires, now]);

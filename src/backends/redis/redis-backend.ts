@@ -11,7 +11,7 @@
  */
 import { SessionError } from '../../errors';
 import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../../record';
-import { BackendContext, SessionBackend, createUnderFreeId, ttlOf } from '../backend';
+import { BackendContext, SessionBackend, createUnderFreeId, ttlOf, writeNothing } from '../backend';
 import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
@@ -130,13 +130,8 @@ export class RedisBackend extends SessionBackend {
    */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     const ttl = ttlOf(data, ctx);
+    if (!(ttl >= 1)) return writeNothing(this, sessionId, ctx);
     const isNew = ctx?.isNew === true;
-    if (!(ttl >= 1)) {
-      // Nothing to keep; and an id a new session was offered may be someone else's.
-      const id = sessionId ?? this.generateId();
-      if (!isNew) await this.remove(id);
-      return id;
-    }
     const existing = ctx?.isNew === false;
     const changes =
       existing && ctx?.changes !== undefined

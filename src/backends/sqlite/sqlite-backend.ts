@@ -15,7 +15,7 @@ import { debug } from '../../internal/debug';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { parseSession, stringifySession } from '../../serializers/json';
 import { fieldChanges } from '../../serializers/record-fields';
-import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf } from '../backend';
+import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf, writeNothing } from '../backend';
 import { isTableName, rowKeyOf, sqliteSessionSchema } from './schema';
 import { checkedDatabase, invalid, openFile } from './database';
 import type { SqliteBackendOptions } from './options';
@@ -86,15 +86,9 @@ export class SqliteBackend extends SessionBackend {
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
     const now = contextNow(ctx);
     const ttl = ttlOf(data, ctx);
-    const isNew = ctx?.isNew === true;
-    if (!(ttl >= 1)) {
-      // Nothing to keep; and an id a new session was offered may be someone else's.
-      const id = sessionId ?? this.generateId();
-      if (!isNew) await this.remove(id);
-      return id;
-    }
+    if (!(ttl >= 1)) return writeNothing(this, sessionId, ctx);
     const expires = now + Math.ceil(ttl);
-    if (isNew) {
+    if (ctx?.isNew === true) {
       const text = stringifySession(data);
       return createUnderFreeId(
         this,
