@@ -4,7 +4,6 @@
  * connect or a statement that waits on a lock.
  */
 import { expect } from 'chai';
-import net from 'node:net';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { type BackendContext, PostgresBackend, SessionError, postgresSessionSchema } from '../../src';
@@ -12,6 +11,7 @@ import { digest } from '../../src/internal/digest';
 import { cookieHeader } from '../support/cookies';
 import { describeWithPostgres, postgresConfig, postgresPool, uniqueTableName } from '../support/postgres';
 import { sessionApp } from '../support/session-controller';
+import { freePort } from '../support/ports';
 
 const NOW = Math.floor(Date.now() / 1000);
 
@@ -219,7 +219,7 @@ describeWithPostgres('PostgresBackend', () => {
 
   it('answers 503 quickly when the pool cannot connect', async function () {
     this.timeout(15_000);
-    const port = await closedPort();
+    const port = await freePort();
     const unreachable = new Pool({ ...postgresConfig(), port, connectionTimeoutMillis: 500 });
     unreachable.on('error', () => {});
     try {
@@ -240,13 +240,4 @@ async function until(condition: () => Promise<boolean>, ms: number): Promise<voi
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
     await new Promise(resolve => setTimeout(resolve, 100));
   }
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import net from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createDemoApp } from '../../demo/app';
@@ -11,6 +10,27 @@ import { sessionCookie } from '../support/cookies';
 import { PostgresBackend, RedisBackend, SqliteBackend } from '../../src';
 import { describeWithPostgres, postgresPool, uniqueTableName } from '../support/postgres';
 import { closeClient, deleteKeys, describeWithRedis, keysOf, nodeRedisClient, uniquePrefix } from '../support/redis';
+import { freePort } from '../support/ports';
+
+/** A browser's view of the demo: requests that carry the session cookie from one response to the next. */
+function visitor(app: Parameters<typeof request>[0]) {
+  const browser = {
+    cookie: '',
+    async send(method: 'get' | 'post' | 'delete', path: string, body?: object) {
+      const res = await request(app)[method](path).set('Cookie', browser.cookie).send(body);
+      const sent = sessionCookie(res);
+      if (sent) browser.cookie = sent.value ? `session=${sent.value}` : '';
+      return res;
+    },
+    /** The body of a 200 answer. */
+    async ok(method: 'get' | 'post' | 'delete', path: string, body?: object) {
+      const res = await browser.send(method, path, body);
+      expect(res.status, `${method} ${path}`).to.equal(200);
+      return res.body;
+    },
+  };
+  return browser;
+}
 
 describe('the demo', () => {
   it('serves its page', async () => {
@@ -21,27 +41,22 @@ describe('the demo', () => {
 
   it('logs in, fills a cart, and logs out, all in the cookie', async () => {
     const app = createDemoApp(SECRET);
-    let cookie = '';
-    const send = async (method: 'get' | 'post' | 'delete', path: string, body?: object) => {
-      const res = await request(app)[method](path).set('Cookie', cookie).send(body);
-      const sent = sessionCookie(res);
-      if (sent) cookie = sent.value ? `session=${sent.value}` : '';
-      return res;
-    };
+    const browser = visitor(app);
+    const send = browser.send;
 
     const first = (await send('get', '/api/me')).body;
     expect(first).to.include({ user: null, visits: 1, store: 'a signed cookie' });
     expect(first.session.expiresAt - first.session.createdAt).to.equal(14 * 24 * 3600);
     expect(first.session.remainingSeconds).to.be.within(14 * 24 * 3600 - 5, 14 * 24 * 3600);
-    const anonymous = cookie;
+    const anonymous = browser.cookie;
     expect((await send('post', '/api/login', { name: 'Ada' })).body).to.deep.equal({ user: 'Ada' });
-    expect(cookie).to.not.equal(anonymous);
+    expect(browser.cookie).to.not.equal(anonymous);
     expect((await send('post', '/api/cart', { item: 'tea' })).body).to.deep.equal({ items: ['tea'] });
     expect((await send('post', '/api/cart', { item: '' })).status).to.equal(400);
     expect((await send('get', '/api/cart')).body).to.deep.equal({ items: ['tea'] });
     expect((await send('get', '/api/me')).body).to.include({ user: 'Ada', visits: 2 });
     expect((await send('post', '/api/logout')).body).to.deep.equal({ goodbye: 'Ada' });
-    expect(cookie).to.equal('');
+    expect(browser.cookie).to.equal('');
     expect((await send('post', '/api/logout')).status).to.equal(400);
   });
 
@@ -68,17 +83,12 @@ describe('the demo', () => {
       const prefix = uniquePrefix('demo');
       try {
         const app = createDemoApp(SECRET, { backend: new RedisBackend({ client, prefix }), label: 'Redis' });
-        let cookie = '';
-        const send = async (method: 'get' | 'post', path: string, body?: object) => {
-          const res = await request(app)[method](path).set('Cookie', cookie).send(body).expect(200);
-          const sent = sessionCookie(res);
-          if (sent) cookie = sent.value ? `session=${sent.value}` : '';
-          return res.body;
-        };
+        const browser = visitor(app);
+        const send = browser.ok;
         expect(await send('post', '/api/login', { name: 'Ada' })).to.deep.equal({ user: 'Ada' });
         expect(await send('post', '/api/cart', { item: 'tea' })).to.deep.equal({ items: ['tea'] });
         expect(await send('get', '/api/me')).to.include({ user: 'Ada', visits: 1, store: 'Redis' });
-        expect(cookie).to.not.include('Ada');
+        expect(browser.cookie).to.not.include('Ada');
         expect(await keysOf(prefix, client)).to.have.length(1);
         expect(await send('post', '/api/logout')).to.deep.equal({ goodbye: 'Ada' });
         expect(await keysOf(prefix, client)).to.deep.equal([]);
@@ -97,16 +107,11 @@ describeWithPostgres('the demo on PostgreSQL (what `DATABASE_URL=... npm start` 
     const backend = new PostgresBackend({ pool, table, pruneInterval: 0 });
     try {
       const app = createDemoApp(SECRET, { backend, label: 'PostgreSQL' });
-      let cookie = '';
-      const send = async (method: 'get' | 'post', path: string, body?: object) => {
-        const res = await request(app)[method](path).set('Cookie', cookie).send(body).expect(200);
-        const sent = sessionCookie(res);
-        if (sent) cookie = sent.value ? `session=${sent.value}` : '';
-        return res.body;
-      };
+      const browser = visitor(app);
+      const send = browser.ok;
       expect(await send('post', '/api/login', { name: 'Ada' })).to.deep.equal({ user: 'Ada' });
       expect(await send('get', '/api/me')).to.include({ user: 'Ada', visits: 1, store: 'PostgreSQL' });
-      expect(cookie).to.not.include('Ada');
+      expect(browser.cookie).to.not.include('Ada');
       expect((await pool.query(`SELECT data FROM ${table}`)).rows[0].data).to.include({ user: 'Ada' });
       await send('post', '/api/logout');
       expect((await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).to.equal(0);
@@ -143,21 +148,12 @@ describe('the demo on SQLite (what `SQLITE_FILE=... npm start` serves)', () => {
 describe('the demo at start-up (npm start)', function () {
   this.timeout(30_000);
 
-  /** A loopback port nothing listens on. */
-  async function closedPort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise(resolve => server.close(resolve));
-    return port;
-  }
-
   for (const [store, variable, url] of [
     ['Redis', 'REDIS_URL', (port: number) => `redis://:secret-password@127.0.0.1:${port}`],
     ['PostgreSQL', 'DATABASE_URL', (port: number) => `postgres://demo:secret-password@127.0.0.1:${port}/test`],
   ] as const) {
     it(`fails within seconds, in one clear line, when its ${store} cannot be reached`, async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const started = Date.now();
       const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'demo/main.ts'], {
         cwd: join(__dirname, '..', '..'),

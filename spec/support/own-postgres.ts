@@ -4,9 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 const ROOT = '/usr/lib/postgresql';
 
@@ -111,13 +111,4 @@ export class OwnPostgres {
 
 function run(command: string, args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8' }).trim();
-}
-
-/** A free loopback port. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }

@@ -11,7 +11,8 @@ import { debug } from '../../internal/debug';
 import { digest } from '../../internal/digest';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { parseSession } from '../../serializers/json';
-import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf, writeNothing } from '../backend';
+import { BackendContext, SessionBackend, contextNow } from '../backend';
+import { type RowWrites, writeRow } from '../row-writes';
 import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
@@ -57,6 +58,14 @@ export class PostgresBackend extends SessionBackend {
   /** The table exists (or is being created): every statement waits for it. */
   private ready: Promise<void> | undefined;
   private pruner: NodeJS.Timeout | undefined;
+  private readonly writes: RowWrites = {
+    create: async (id, text, expires, now) =>
+      (await this.query(this.sql.create, [digest(id), text, expires, now])).rowCount === 1,
+    upsert: (id, text, expires) => this.query(this.sql.upsert, [digest(id), text, expires]),
+    merge: (id, { set, removed }, expires, now) =>
+      this.query(this.sql.merge, [digest(id), removed, objectText(set), expires, now]),
+    replaceExisting: (id, text, expires, now) => this.query(this.sql.replaceExisting, [digest(id), text, expires, now]),
+  };
 
   constructor(options: PostgresBackendOptions) {
     super();
@@ -90,36 +99,9 @@ export class PostgresBackend extends SessionBackend {
    * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where no live row is,
    * under another id if need be. A direct call replaces whatever is stored. A TTL under 1 deletes the session.
    */
+  /** Stores `data` as `ctx` asks: merged per key, created only if absent, nothing over a removed row (see writeRow). */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const now = contextNow(ctx);
-    const ttl = ttlOf(data, ctx);
-    if (!(ttl >= 1)) return writeNothing(this, sessionId, ctx);
-    const expires = now + Math.ceil(ttl);
-    if (ctx?.isNew === true) {
-      const text = JSON.stringify(data);
-      return createUnderFreeId(this, sessionId, async id => {
-        const { rowCount } = await this.query(this.sql.create, [digest(id), text, expires, now]);
-        return rowCount === 1;
-      });
-    }
-    const id = sessionId ?? this.generateId();
-    const key = digest(id);
-    if (ctx?.isNew !== false) {
-      await this.query(this.sql.upsert, [key, JSON.stringify(data), expires]);
-    } else if (ctx.changes !== undefined) {
-      const { changed, removed } = ctx.changes;
-      const set: SessionRecord = {};
-      const deleted = [...removed];
-      for (const name of changed) {
-        // A value without a JSON form (undefined, a function) is dropped, as JSON.stringify drops it from a record.
-        if (Object.hasOwn(data, name) && JSON.stringify(data[name]) !== undefined) set[name] = data[name];
-        else deleted.push(name);
-      }
-      await this.query(this.sql.merge, [key, deleted, JSON.stringify(set), expires, now]);
-    } else {
-      await this.query(this.sql.replaceExisting, [key, JSON.stringify(data), expires, now]);
-    }
-    return id;
+    return writeRow(this, data, sessionId, ctx, this.writes);
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -193,4 +175,11 @@ export class PostgresBackend extends SessionBackend {
 
 function invalid(option: string, expected: string): SessionError {
   return new SessionError('INVALID_OPTION', `Invalid PostgresBackend option \`${option}\`: ${expected}`);
+}
+
+/** The JSON object of the fields `set` (field, JSON text, field, JSON text...). */
+function objectText(set: readonly string[]): string {
+  const members: string[] = [];
+  for (let i = 0; i < set.length; i += 2) members.push(`${JSON.stringify(set[i])}:${set[i + 1]}`);
+  return `{${members.join(',')}}`;
 }

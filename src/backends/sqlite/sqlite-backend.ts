@@ -14,8 +14,8 @@ import type { Database } from 'better-sqlite3';
 import { debug } from '../../internal/debug';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { parseSession, stringifySession } from '../../serializers/json';
-import { fieldChanges } from '../../serializers/record-fields';
-import { BackendContext, SessionBackend, contextNow, createUnderFreeId, ttlOf, writeNothing } from '../backend';
+import { BackendContext, SessionBackend, contextNow } from '../backend';
+import { type RowWrites, writeRow } from '../row-writes';
 import { isTableName, rowKeyOf, sqliteSessionSchema } from './schema';
 import { checkedDatabase, invalid, openFile } from './database';
 import type { SqliteBackendOptions } from './options';
@@ -41,6 +41,12 @@ export class SqliteBackend extends SessionBackend {
   private readonly sql: SessionStatements;
   private pruner: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly writes: RowWrites = {
+    create: (id, text, expires, now) => this.sql.create.run(rowKeyOf(id), text, expires, now).changes > 0,
+    upsert: (id, text, expires) => this.sql.upsert.run(rowKeyOf(id), text, expires),
+    merge: (id, changes, expires, now) => this.sql.merge(rowKeyOf(id), changes, expires, now),
+    replaceExisting: (id, text, expires, now) => this.sql.replaceExisting.run(text, expires, rowKeyOf(id), now),
+  };
 
   constructor(options: SqliteBackendOptions) {
     super();
@@ -83,29 +89,9 @@ export class SqliteBackend extends SessionBackend {
    * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where no live row is,
    * under another id if need be. A direct call replaces whatever is stored. A TTL under 1 deletes the session.
    */
+  /** Stores `data` as `ctx` asks: merged per key, created only if absent, nothing over a removed row (see writeRow). */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    const now = contextNow(ctx);
-    const ttl = ttlOf(data, ctx);
-    if (!(ttl >= 1)) return writeNothing(this, sessionId, ctx);
-    const expires = now + Math.ceil(ttl);
-    if (ctx?.isNew === true) {
-      const text = stringifySession(data);
-      return createUnderFreeId(
-        this,
-        sessionId,
-        id => this.sql.create.run(rowKeyOf(id), text, expires, now).changes > 0,
-      );
-    }
-    const id = sessionId ?? this.generateId();
-    const key = rowKeyOf(id);
-    if (ctx?.isNew !== false) {
-      this.sql.upsert.run(key, stringifySession(data), expires);
-    } else if (ctx.changes !== undefined) {
-      this.sql.merge(key, fieldChanges(data, ctx.changes.changed, ctx.changes.removed), expires, now);
-    } else {
-      this.sql.replaceExisting.run(stringifySession(data), expires, key, now);
-    }
-    return id;
+    return writeRow(this, data, sessionId, ctx, this.writes);
   }
 
   async remove(sessionId: string): Promise<void> {
