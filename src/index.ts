@@ -54,8 +54,11 @@ export { CookieBackend } from './backends/cookie/signed';
 export type { CookieBackendOptions } from './backends/cookie/signed';
 export { EncryptedCookieBackend } from './backends/cookie/encrypted';
 export type { EncryptedCookieBackendOptions } from './backends/cookie/encrypted';
+export { hasUserSessions } from './backends/user-sessions';
+export type { UserIndexOptions, UserSessionInfo, UserSessions } from './backends/user-sessions';
+export type { EncryptAtRestOptions } from './backends/at-rest';
 export { RedisBackend } from './backends/redis/redis-backend';
-export type { RedisBackendOptions, UserSessionInfo } from './backends/redis/redis-backend';
+export type { RedisBackendOptions } from './backends/redis/redis-backend';
 export { RedisUnavailableError } from './backends/redis/redis-unavailable';
 export type { RedisUnavailableReason } from './backends/redis/redis-unavailable';
 export type {

@@ -170,12 +170,12 @@ describe('SqliteBackend', () => {
   });
 
   describe('the file', () => {
-    it('holds the SHA-256 of each id in hex, never the id', async () => {
+    it('holds the SHA-256 of each id (base64url, as every store), never the id', async () => {
       const filename = newFile();
       const backend = backendOn(filename);
       const id = await backend.write({ user: 'ada' }, undefined, ctxAt(NOW, { isNew: true }));
       const rows = rowsOf(filename);
-      expect(rows.map(row => row.id)).to.deep.equal([createHash('sha256').update(id).digest('hex')]);
+      expect(rows.map(row => row.id)).to.deep.equal([createHash('sha256').update(id).digest('base64url')]);
       expect(JSON.parse(rows[0].data)).to.deep.equal({ user: 'ada' });
       expect(rows[0].expires).to.equal(NOW + LIFETIME);
       for (const file of [filename, `${filename}-wal`]) {
@@ -190,9 +190,9 @@ describe('SqliteBackend', () => {
       const db = new Database(filename);
       const insert = db.prepare('INSERT INTO sessions (id, data, expires) VALUES (?, ?, ?)');
       const ids = ['not-json', 'an-array', 'a-blob'];
-      insert.run(createHash('sha256').update(ids[0]).digest('hex'), '{oops', NOW + 60);
-      insert.run(createHash('sha256').update(ids[1]).digest('hex'), '[1,2]', NOW + 60);
-      insert.run(createHash('sha256').update(ids[2]).digest('hex'), Buffer.from('{}'), NOW + 60);
+      insert.run(createHash('sha256').update(ids[0]).digest('base64url'), '{oops', NOW + 60);
+      insert.run(createHash('sha256').update(ids[1]).digest('base64url'), '[1,2]', NOW + 60);
+      insert.run(createHash('sha256').update(ids[2]).digest('base64url'), Buffer.from('{}'), NOW + 60);
       for (const id of ids) {
         expect(await backend.read(id, ctxAt(NOW)), id).to.equal(undefined);
         expect(await backend.exists(id, ctxAt(NOW)), id).to.equal(false);

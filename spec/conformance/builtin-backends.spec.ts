@@ -10,11 +10,13 @@ import { cookieHeader, sessionCookie } from '../support/cookies';
 import { MapBackend } from '../support/map-backend';
 import { ConformanceSession, describeBackendConformance } from './backend-conformance';
 import { describeMergeConformance } from './merge-conformance';
+import { describeUserSessionsConformance } from './user-sessions-conformance';
 import { countVisit } from '../support/session-controller';
 
 describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true });
 // The same merge semantics as RedisBackend, so tests and single-process apps behave like a shared store.
 describeMergeConformance('InMemoryBackend', () => new InMemoryBackend());
+describeUserSessionsConformance('InMemoryBackend', options => new InMemoryBackend(options));
 
 describeBackendConformance('CookieBackend', () => new CookieBackend({ secretKey: SECRET }), {
   revocable: false,

@@ -1,13 +1,18 @@
-/** The backend conformance suite and the merge (concurrency) suite for PostgresBackend on a real PostgreSQL. */
+/**
+ * The backend conformance suite, the merge (concurrency) suite and the user-sessions suite for PostgresBackend on a
+ * real PostgreSQL, in the clear and with encryptAtRest.
+ */
 import type { Pool } from 'pg';
-import { PostgresBackend, type SessionBackend } from '../../src';
+import { PostgresBackend, type PostgresBackendOptions, type SessionBackend } from '../../src';
+import { SECRET } from '../support/app';
 import { describeWithPostgres, postgresPool, uniqueTableName } from '../support/postgres';
 import { describeBackendConformance } from './backend-conformance';
 import { describeMergeConformance } from './merge-conformance';
+import { describeUserSessionsConformance } from './user-sessions-conformance';
 
 describeWithPostgres('PostgresBackend on a real PostgreSQL', () => {
   let pool: Pool;
-  const table = uniqueTableName('conformance');
+  const tables: string[] = [];
   const backends: PostgresBackend[] = [];
 
   before(() => {
@@ -16,19 +21,29 @@ describeWithPostgres('PostgresBackend on a real PostgreSQL', () => {
 
   after(async () => {
     for (const backend of backends) backend.close();
-    await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    for (const table of tables) await pool.query(`DROP TABLE IF EXISTS ${table}`);
     await pool.end();
   });
 
-  const factory = (): SessionBackend => {
-    const backend = new PostgresBackend({ pool, table });
+  // A table of its own for every backend, so each starts empty.
+  const make = (options: Partial<PostgresBackendOptions> = {}): SessionBackend => {
+    const table = uniqueTableName('conformance');
+    tables.push(table);
+    const backend = new PostgresBackend({ pool, table, ...options });
     backends.push(backend);
     return backend;
   };
-  describeBackendConformance('PostgresBackend', factory, {
-    revocable: true,
-    honoursTtl: true,
-    createsOnlyIfAbsent: true,
-  });
-  describeMergeConformance('PostgresBackend', factory);
+  for (const [variant, sealing] of [
+    ['', {}],
+    [' (encryptAtRest)', { encryptAtRest: { secretKey: SECRET } }],
+  ] as const) {
+    const name = `PostgresBackend${variant}`;
+    describeBackendConformance(name, () => make(sealing), {
+      revocable: true,
+      honoursTtl: true,
+      createsOnlyIfAbsent: true,
+    });
+    describeMergeConformance(name, () => make(sealing));
+    describeUserSessionsConformance(name, options => make({ ...sealing, ...options }));
+  }
 });

@@ -1,9 +1,9 @@
 /**
  * The backend conformance suite and the merge (concurrency) suite for RedisBackend on a real Redis, through both
- * drivers. Redis expires keys on its own clock, not on ctx.now, so `honoursTtl` is false here; spec/backends/redis.spec.ts
+ * drivers, in the clear and with encryptAtRest. Redis expires keys on its own clock, not on ctx.now, so `honoursTtl` is false here; spec/backends/redis.spec.ts
  * checks the real TTLs.
  */
-import { RedisBackend, type SessionBackend } from '../../src';
+import { RedisBackend, type RedisBackendOptions, type SessionBackend } from '../../src';
 import {
   type AnyRedisClient,
   DRIVERS,
@@ -15,6 +15,8 @@ import {
 } from '../support/redis';
 import { describeBackendConformance } from './backend-conformance';
 import { describeMergeConformance } from './merge-conformance';
+import { describeUserSessionsConformance } from './user-sessions-conformance';
+import { SECRET } from '../support/app';
 
 describeWithRedis('RedisBackend on a real Redis', () => {
   for (const driver of DRIVERS) {
@@ -31,9 +33,19 @@ describeWithRedis('RedisBackend on a real Redis', () => {
         await closeClient(client);
       });
 
-      const factory = (): SessionBackend => new RedisBackend({ client, prefix });
-      describeBackendConformance(`RedisBackend (${driver})`, factory, { revocable: true, honoursTtl: false });
-      describeMergeConformance(`RedisBackend (${driver})`, factory);
+      let backends = 0;
+      // A prefix of its own for every backend (under the one cleaned up), so each starts empty.
+      const make = (options: Partial<RedisBackendOptions> = {}): SessionBackend =>
+        new RedisBackend({ client, prefix: `${prefix}${++backends}:`, ...options });
+      for (const [variant, sealing] of [
+        ['', {}],
+        [', encryptAtRest', { encryptAtRest: { secretKey: SECRET } }],
+      ] as const) {
+        const name = `RedisBackend (${driver}${variant})`;
+        describeBackendConformance(name, () => make(sealing), { revocable: true, honoursTtl: false });
+        describeMergeConformance(name, () => make(sealing));
+        describeUserSessionsConformance(name, options => make({ ...sealing, ...options }));
+      }
     });
   }
 });

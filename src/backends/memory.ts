@@ -4,16 +4,26 @@
  * Records are stored as JSON text per top-level key, so a handler can never reach a stored object by reference, and
  * requests that change different keys of one session all keep their changes (the same merge as RedisBackend's).
  * Memory is bounded: past `maxEntries` the least recently written session is evicted, and expired entries are
- * dropped when met or while writing, a couple at a time, so no request pays for a full scan.
+ * dropped when met or while writing, a couple at a time, so no request pays for a full scan. With `userKey`, each
+ * user's sessions are indexed in a map beside the sessions ("log out everywhere").
  */
 import { SessionError } from '../errors';
 import { stringifySession } from '../serializers/json';
 import { type FieldChanges, fieldChanges, recordFromFields } from '../serializers/record-fields';
 import { METADATA_KEY, type SessionRecord, type RecordMetadata } from '../record';
+import { digest } from '../internal/digest';
 import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from './backend';
+import {
+  UserIndex,
+  type UserIndexOptions,
+  type UserSessionInfo,
+  type UserSessions,
+  sessionInfo,
+  userOfJson,
+} from './user-sessions';
 
 /** Options of {@link InMemoryBackend}. */
-export interface InMemoryBackendOptions {
+export interface InMemoryBackendOptions extends UserIndexOptions {
   /**
    * Most sessions kept; the least recently written is evicted beyond it, so a flood of new sessions cannot
    * exhaust the heap.
@@ -27,6 +37,8 @@ interface Entry {
   fields: Map<string, string>;
   /** Unix seconds. */
   expiresAt: number;
+  /** The user it belongs to, with a `userKey`. */
+  user: string | undefined;
 }
 
 const DEFAULT_TTL = 14 * 24 * 3600;
@@ -39,10 +51,13 @@ const SWEEP_PER_WRITE = 2;
  * @example
  * configureSessions({ secretKey, backend: new InMemoryBackend({ maxEntries: 10_000 }) });
  */
-export class InMemoryBackend extends SessionBackend {
+export class InMemoryBackend extends SessionBackend implements UserSessions {
   /** Insertion order is write order: the first entry is the least recently written. */
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
+  private readonly users: UserIndex;
+  /** User name to the ids of their sessions, with a `userKey`. */
+  private readonly sessionsOfUser = new Map<string, Set<string>>();
 
   constructor(options: InMemoryBackendOptions = {}) {
     super();
@@ -54,6 +69,7 @@ export class InMemoryBackend extends SessionBackend {
       );
     }
     this.maxEntries = maxEntries;
+    this.users = new UserIndex('InMemoryBackend', options);
   }
 
   /** How many sessions are stored (expired ones not yet dropped included). */
@@ -107,7 +123,7 @@ export class InMemoryBackend extends SessionBackend {
   }
 
   async remove(sessionId: string): Promise<void> {
-    this.entries.delete(sessionId);
+    this.drop(sessionId);
   }
 
   override async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
@@ -117,21 +133,65 @@ export class InMemoryBackend extends SessionBackend {
   /** Removes every session. */
   clear(): void {
     this.entries.clear();
+    this.sessionsOfUser.clear();
+  }
+
+  handleOf(sessionId: string): string {
+    return digest(sessionId);
+  }
+
+  async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
+    const now = Date.now();
+    const listed: UserSessionInfo[] = [];
+    for (const id of this.sessionsOfUser.get(this.users.nameOf(userId)) ?? []) {
+      const entry = this.live(id, Math.floor(now / 1000));
+      if (entry === undefined) continue;
+      const label = this.users.labelKey === '' ? undefined : entry.fields.get(this.users.labelKey);
+      listed.push(sessionInfo(digest(id), entry.fields.get(METADATA_KEY), label, entry.expiresAt * 1000 - now));
+    }
+    return listed;
+  }
+
+  async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {
+    const now = Math.floor(Date.now() / 1000);
+    let destroyed = 0;
+    for (const id of [...(this.sessionsOfUser.get(this.users.nameOf(userId)) ?? [])]) {
+      if (id === options.except) continue;
+      if (this.live(id, now) !== undefined) destroyed++;
+      this.drop(id);
+    }
+    return destroyed;
   }
 
   private store(id: string, fields: Map<string, string>, expiresAt: number, now: number): void {
-    this.entries.delete(id); // re-inserted last: most recently written
-    this.entries.set(id, { fields, expiresAt });
+    this.drop(id); // re-inserted last: most recently written
+    const user = this.users.enabled ? userOfJson(fields.get(this.users.userKey)) : undefined;
+    this.entries.set(id, { fields, expiresAt, user });
+    if (user !== undefined) {
+      const ids = this.sessionsOfUser.get(user);
+      if (ids === undefined) this.sessionsOfUser.set(user, new Set([id]));
+      else ids.add(id);
+    }
     this.evict(now);
   }
 
   private live(sessionId: string, now: number): Entry | undefined {
     const entry = this.entries.get(sessionId);
     if (entry !== undefined && entry.expiresAt <= now) {
-      this.entries.delete(sessionId);
+      this.drop(sessionId);
       return undefined;
     }
     return entry;
+  }
+
+  /** Deletes the session `id` and its index entry. */
+  private drop(id: string): void {
+    const user = this.entries.get(id)?.user;
+    this.entries.delete(id);
+    if (user === undefined) return;
+    const ids = this.sessionsOfUser.get(user);
+    ids?.delete(id);
+    if (ids?.size === 0) this.sessionsOfUser.delete(user);
   }
 
   private evict(now: number): void {
@@ -139,7 +199,7 @@ export class InMemoryBackend extends SessionBackend {
     for (const [id, entry] of this.entries) {
       const overflow = this.entries.size > this.maxEntries;
       if (!overflow && (examined++ >= SWEEP_PER_WRITE || entry.expiresAt > now)) break;
-      this.entries.delete(id);
+      this.drop(id);
     }
   }
 }

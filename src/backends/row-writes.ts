@@ -1,10 +1,12 @@
 /**
- * `SessionBackend.write` for stores that keep one row per session (PostgreSQL, SQLite): the choice among the four
- * writes `ctx` asks for is the same for all of them, so they supply only the statements.
+ * What the stores that keep one row per session (PostgreSQL, SQLite) share: the choice among the four writes `ctx`
+ * asks for, the row's user column for the user index, and encryption at rest. They supply only the statements.
  */
+import { digest } from '../internal/digest';
 import type { SessionRecord } from '../record';
-import { type FieldChanges, fieldChanges } from '../serializers/record-fields';
-import { stringifySession } from '../serializers/json';
+import { type FieldChanges, fieldChanges, fieldsText } from '../serializers/record-fields';
+import { parseSession, stringifySession } from '../serializers/json';
+import type { ValueSealer } from './at-rest';
 import {
   type BackendContext,
   type SessionBackend,
@@ -14,38 +16,97 @@ import {
   ttlOf,
   writeNothing,
 } from './backend';
+import type { UserIndex } from './user-sessions';
 
-/** The statements of a row store; `text` is the record's JSON, `expires` and `now` unix seconds. */
+/**
+ * The statements of a row store. `key` is the row key (the digest of the id), `text` the record's JSON as stored,
+ * `user` what the user column holds (null for none; in a merge, `undefined` leaves it as it is), `expires` and
+ * `now` unix seconds.
+ */
 export interface RowWrites {
   /** A new session: create the row only where no live one is; false when the id is taken. */
-  create(id: string, text: string, expires: number, now: number): boolean | Promise<boolean>;
+  create(key: string, text: string, user: string | null, expires: number, now: number): boolean | Promise<boolean>;
   /** A direct call, without the middleware: replace whatever is stored. */
-  upsert(id: string, text: string, expires: number): unknown;
+  upsert(key: string, text: string, user: string | null, expires: number): unknown;
   /** An update of the keys a request changed; nothing when the row is gone. */
-  merge(id: string, changes: FieldChanges, expires: number, now: number): unknown;
+  merge(key: string, changes: FieldChanges, user: string | null | undefined, expires: number, now: number): unknown;
   /** An update of the whole record; nothing when the row is gone. */
-  replaceExisting(id: string, text: string, expires: number, now: number): unknown;
+  replaceExisting(key: string, text: string, user: string | null, expires: number, now: number): unknown;
 }
 
-/** Writes `data` the way `ctx` asks (see {@link BackendContext}) and returns the id it is stored under. */
-export async function writeRow(
-  backend: SessionBackend,
-  data: SessionRecord,
-  sessionId: string | undefined,
-  ctx: BackendContext | undefined,
-  writes: RowWrites,
-): Promise<string> {
-  const ttl = ttlOf(data, ctx);
-  if (!(ttl >= 1)) return writeNothing(backend, sessionId, ctx);
-  const now = contextNow(ctx);
-  const expires = now + Math.ceil(ttl);
-  if (ctx?.isNew === true) {
-    const text = stringifySession(data);
-    return createUnderFreeId(backend, sessionId, id => writes.create(id, text, expires, now));
+/** How a row store turns records into rows and back: its user index and its sealer, if any. */
+export class RowFormat {
+  constructor(
+    readonly users: UserIndex,
+    readonly sealer: ValueSealer | undefined,
+  ) {}
+
+  /** The record stored as `text` in the row `key`, or `undefined` for none (or one that does not open). */
+  recordOf(key: string, text: string): SessionRecord | undefined {
+    const record = parseSession(text);
+    return record === undefined || this.sealer === undefined ? record : this.sealer.openRecord(key, record);
   }
-  const id = sessionId ?? newSessionId(backend);
-  if (ctx?.isNew !== false) await writes.upsert(id, stringifySession(data), expires);
-  else if (ctx.changes === undefined) await writes.replaceExisting(id, stringifySession(data), expires, now);
-  else await writes.merge(id, fieldChanges(data, ctx.changes.changed, ctx.changes.removed), expires, now);
-  return id;
+
+  /** What the user column holds for `name`: the name, or its keyed hash when values are sealed. */
+  userColumn(name: string | null): string | null {
+    return name === null || this.sealer === undefined ? name : this.sealer.userTag(name);
+  }
+
+  /** What the user column may hold for the user `userId`: one value, or one per key when values are sealed. */
+  userColumns(userId: unknown): string[] {
+    const name = this.users.nameOf(userId);
+    return this.sealer === undefined ? [name] : this.sealer.userTags(name);
+  }
+
+  /** The JSON text of the label stored as `labelJson` in the row `key`. */
+  labelText(key: string, labelJson: string | null): string | undefined {
+    if (labelJson === null) return undefined;
+    return this.sealer === undefined
+      ? labelJson
+      : this.sealer.openValue(key, this.users.labelKey, JSON.parse(labelJson));
+  }
+
+  /** Writes `data` the way `ctx` asks (see {@link BackendContext}) and returns the id it is stored under. */
+  async write(
+    backend: SessionBackend,
+    data: SessionRecord,
+    sessionId: string | undefined,
+    ctx: BackendContext | undefined,
+    writes: RowWrites,
+  ): Promise<string> {
+    const ttl = ttlOf(data, ctx);
+    if (!(ttl >= 1)) return writeNothing(backend, sessionId, ctx);
+    const now = contextNow(ctx);
+    const expires = now + Math.ceil(ttl);
+    const user = () => this.userColumn(this.users.userOf(data));
+    if (ctx?.isNew === true) {
+      return createUnderFreeId(backend, sessionId, id => {
+        const key = digest(id);
+        return writes.create(key, this.textOf(key, data), user(), expires, now);
+      });
+    }
+    const id = sessionId ?? newSessionId(backend);
+    const key = digest(id);
+    if (ctx?.isNew !== false) await writes.upsert(key, this.textOf(key, data), user(), expires);
+    else if (ctx.changes === undefined) await writes.replaceExisting(key, this.textOf(key, data), user(), expires, now);
+    else {
+      const { changed, removed } = ctx.changes;
+      const changes = fieldChanges(data, changed, removed);
+      const set = this.sealer === undefined ? changes.set : this.sealer.sealFields(key, changes.set);
+      const after = this.users.userAfterMerge(data, changed, removed);
+      await writes.merge(
+        key,
+        { set, removed: changes.removed },
+        after === undefined ? undefined : this.userColumn(after),
+        expires,
+        now,
+      );
+    }
+    return id;
+  }
+
+  private textOf(key: string, data: SessionRecord): string {
+    if (this.sealer === undefined) return stringifySession(data);
+    return fieldsText(this.sealer.sealFields(key, fieldChanges(data).set));
+  }
 }

@@ -37,10 +37,15 @@ export function fieldChanges(
  * prototype keys stripped.
  */
 export function recordFromFields(fields: readonly string[]): SessionRecord | undefined {
+  return parseSession(fieldsText(fields));
+}
+
+/** The JSON object text whose fields are `fields` (field, JSON text, field, JSON text, ...). */
+export function fieldsText(fields: readonly string[]): string {
   let text = '';
   for (let i = 0; i < fields.length; i += 2)
     text += `${i === 0 ? '{' : ','}${JSON.stringify(fields[i])}:${fields[i + 1]}`;
-  return parseSession(text === '' ? '{}' : `${text}}`);
+  return text === '' ? '{}' : `${text}}`;
 }
 
 /**

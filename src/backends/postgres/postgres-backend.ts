@@ -10,9 +10,17 @@ import { SessionError } from '../../errors';
 import { debug } from '../../internal/debug';
 import { digest } from '../../internal/digest';
 import type { RecordMetadata, SessionRecord } from '../../record';
-import { parseSession } from '../../serializers/json';
+import { fieldsText } from '../../serializers/record-fields';
+import { type EncryptAtRestOptions, ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
-import { type RowWrites, writeRow } from '../row-writes';
+import { RowFormat, type RowWrites } from '../row-writes';
+import {
+  UserIndex,
+  type UserIndexOptions,
+  type UserSessionInfo,
+  type UserSessions,
+  sessionInfo,
+} from '../user-sessions';
 import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
@@ -21,7 +29,7 @@ export interface PostgresQueryable {
 }
 
 /** Options of {@link PostgresBackend}. */
-export interface PostgresBackendOptions {
+export interface PostgresBackendOptions extends UserIndexOptions {
   /**
    * A `pg` 8 `Pool` (or a connected `Client`); the app owns it: PostgresBackend never connects or ends it. For
    * fail-fast behaviour give the pool a `connectionTimeoutMillis` and a `query_timeout` (the middleware's
@@ -34,6 +42,8 @@ export interface PostgresBackendOptions {
   createTable?: boolean;
   /** Seconds between background deletions of expired rows, jittered by ±25 %; `0`: none. @default 600 */
   pruneInterval?: number;
+  /** Seal every stored value with AES-256-GCM (see docs/backends.md); off by default. */
+  encryptAtRest?: EncryptAtRestOptions;
 }
 
 const DEFAULT_PRUNE_INTERVAL = 600;
@@ -50,8 +60,9 @@ const MAX_PRUNE_INTERVAL = 1_000_000;
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
  * configureSessions({ secretKey, backend: new PostgresBackend({ pool }) });
  */
-export class PostgresBackend extends SessionBackend {
+export class PostgresBackend extends SessionBackend implements UserSessions {
   private readonly pool: PostgresQueryable;
+  private readonly format: RowFormat;
   private readonly sql: ReturnType<typeof statements>;
   private readonly schema: string | undefined;
   private readonly table: string;
@@ -59,12 +70,13 @@ export class PostgresBackend extends SessionBackend {
   private ready: Promise<void> | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private readonly writes: RowWrites = {
-    create: async (id, text, expires, now) =>
-      (await this.query(this.sql.create, [digest(id), text, expires, now])).rowCount === 1,
-    upsert: (id, text, expires) => this.query(this.sql.upsert, [digest(id), text, expires]),
-    merge: (id, { set, removed }, expires, now) =>
-      this.query(this.sql.merge, [digest(id), removed, objectText(set), expires, now]),
-    replaceExisting: (id, text, expires, now) => this.query(this.sql.replaceExisting, [digest(id), text, expires, now]),
+    create: async (key, text, user, expires, now) =>
+      (await this.query(this.sql.create, [key, text, user, expires, now])).rowCount === 1,
+    upsert: (key, text, user, expires) => this.query(this.sql.upsert, [key, text, user, expires]),
+    merge: (key, { set, removed }, user, expires, now) =>
+      this.query(this.sql.merge, [key, removed, fieldsText(set), user !== undefined, user ?? null, expires, now]),
+    replaceExisting: (key, text, user, expires, now) =>
+      this.query(this.sql.replaceExisting, [key, text, user, expires, now]),
   };
 
   constructor(options: PostgresBackendOptions) {
@@ -81,6 +93,10 @@ export class PostgresBackend extends SessionBackend {
     if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
       throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
     }
+    this.format = new RowFormat(
+      new UserIndex('PostgresBackend', options),
+      ValueSealer.of('PostgresBackend', options.encryptAtRest),
+    );
     this.pool = pool;
     this.sql = statements(table);
     this.schema = createTable ? postgresSessionSchema(table) : undefined;
@@ -89,9 +105,10 @@ export class PostgresBackend extends SessionBackend {
   }
 
   async read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
-    const { rows } = await this.query(this.sql.read, [digest(sessionId), contextNow(ctx)]);
+    const key = digest(sessionId);
+    const { rows } = await this.query(this.sql.read, [key, contextNow(ctx)]);
     const row = rows[0] as { data: string } | undefined;
-    return row === undefined ? undefined : parseSession(row.data);
+    return row === undefined ? undefined : this.format.recordOf(key, row.data);
   }
 
   /**
@@ -99,9 +116,8 @@ export class PostgresBackend extends SessionBackend {
    * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where no live row is,
    * under another id if need be. A direct call replaces whatever is stored. A TTL under 1 deletes the session.
    */
-  /** Stores `data` as `ctx` asks: merged per key, created only if absent, nothing over a removed row (see writeRow). */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    return writeRow(this, data, sessionId, ctx, this.writes);
+    return this.format.write(this, data, sessionId, ctx, this.writes);
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -118,6 +134,26 @@ export class PostgresBackend extends SessionBackend {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
     const now = contextNow(ctx);
     await this.query(this.sql.touch, [digest(sessionId), JSON.stringify(metadata), now + Math.ceil(ctx.ttl), now]);
+  }
+
+  handleOf(sessionId: string): string {
+    return digest(sessionId);
+  }
+
+  async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
+    const users = this.format.userColumns(userId);
+    const now = Date.now();
+    const { rows } = await this.query(this.sql.listUser, [users, this.format.users.labelKey, Math.floor(now / 1000)]);
+    return (rows as Array<{ id: string; metadata: string | null; label: string | null; expires: string }>).map(row =>
+      sessionInfo(row.id, row.metadata, this.format.labelText(row.id, row.label), Number(row.expires) * 1000 - now),
+    );
+  }
+
+  async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {
+    const users = this.format.userColumns(userId);
+    const kept = options.except === undefined ? null : digest(options.except);
+    const { rowCount } = await this.query(this.sql.destroyUser, [users, kept, Math.floor(Date.now() / 1000)]);
+    return rowCount ?? 0;
   }
 
   /** Deletes the expired rows now; returns how many. The background pruning calls it. */
@@ -175,11 +211,4 @@ export class PostgresBackend extends SessionBackend {
 
 function invalid(option: string, expected: string): SessionError {
   return new SessionError('INVALID_OPTION', `Invalid PostgresBackend option \`${option}\`: ${expected}`);
-}
-
-/** The JSON object of the fields `set` (field, JSON text, field, JSON text...). */
-function objectText(set: readonly string[]): string {
-  const members: string[] = [];
-  for (let i = 0; i < set.length; i += 2) members.push(`${JSON.stringify(set[i])}:${set[i + 1]}`);
-  return `{${members.join(',')}}`;
 }

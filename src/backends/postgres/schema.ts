@@ -1,7 +1,8 @@
 /**
  * The table PostgresBackend keeps sessions in, and its statements. One row per session: the SHA-256 of the id (the
  * raw id never reaches the database), the record as `jsonb` (top-level key: value, so a merge can set and delete
- * keys in one statement), and the expiry in unix seconds, indexed for pruning.
+ * keys in one statement), the user it belongs to (for the user index; null without one), and the expiry in unix
+ * seconds, indexed for pruning.
  */
 import { METADATA_KEY } from '../../record';
 
@@ -21,9 +22,9 @@ export function quoted(table: string): string {
     .join('.');
 }
 
-/** The index name for `table`'s expiry column, unqualified (an index lives in its table's schema). */
-function expiryIndex(table: string): string {
-  return `"${table.split('.').pop()}_expires"`;
+/** The name of the index of `table`'s `column`, unqualified (an index lives in its table's schema). */
+function indexName(table: string, column: string): string {
+  return `"${table.split('.').pop()}_${column}"`;
 }
 
 /**
@@ -36,35 +37,49 @@ export function postgresSessionSchema(table = 'sessions'): string {
   if (!isTableName(table)) throw new Error(`not a table name PostgresBackend accepts: ${JSON.stringify(table)}`);
   const name = quoted(table);
   return (
-    `CREATE TABLE IF NOT EXISTS ${name} (id text PRIMARY KEY, data jsonb NOT NULL, expires bigint NOT NULL);\n` +
-    `CREATE INDEX IF NOT EXISTS ${expiryIndex(table)} ON ${name} (expires);`
+    `CREATE TABLE IF NOT EXISTS ${name} (id text PRIMARY KEY, data jsonb NOT NULL, user_id text, expires bigint NOT NULL);\n` +
+    `CREATE INDEX IF NOT EXISTS ${indexName(table, 'expires')} ON ${name} (expires);\n` +
+    `CREATE INDEX IF NOT EXISTS ${indexName(table, 'user_id')} ON ${name} (user_id) WHERE user_id IS NOT NULL;`
   );
 }
 
-/** The statements of one table. Parameters: `$1` the hashed id, then as named in each comment. */
+/**
+ * The statements of one table. Parameters: `$1` the row key (the hashed id), then as named in each comment; `user`
+ * is the user column (see the `userKey` option), `now` and `expires` unix seconds.
+ */
 export function statements(table: string) {
   const name = quoted(table);
+  const setAll = 'SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, expires = EXCLUDED.expires';
   return {
     /** $2: now. */
     read: `SELECT data::text AS data FROM ${name} WHERE id = $1 AND expires > $2`,
     /** $2: now. */
     exists: `SELECT 1 FROM ${name} WHERE id = $1 AND expires > $2`,
-    /** $2: data, $3: expires, $4: now. A live row under the id wins: nothing is written, no row is returned. */
+    /** $2: data, $3: user, $4: expires, $5: now. A live row under the id wins: nothing is written, no row is returned. */
     create:
-      `INSERT INTO ${name} AS s (id, data, expires) VALUES ($1, $2::jsonb, $3) ` +
-      `ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, expires = EXCLUDED.expires WHERE s.expires <= $4 RETURNING 1`,
-    /** $2: keys to delete, $3: keys to set (an object), $4: expires, $5: now. Nothing when the row is gone. */
-    merge: `UPDATE ${name} SET data = (data - $2::text[]) || $3::jsonb, expires = $4 WHERE id = $1 AND expires > $5`,
-    /** $2: data, $3: expires, $4: now. Nothing when the row is gone. */
-    replaceExisting: `UPDATE ${name} SET data = $2::jsonb, expires = $3 WHERE id = $1 AND expires > $4`,
-    /** $2: data, $3: expires. */
-    upsert:
-      `INSERT INTO ${name} (id, data, expires) VALUES ($1, $2::jsonb, $3) ` +
-      `ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, expires = EXCLUDED.expires`,
+      `INSERT INTO ${name} AS s (id, data, user_id, expires) VALUES ($1, $2::jsonb, $3, $4) ` +
+      `ON CONFLICT (id) DO UPDATE ${setAll} WHERE s.expires <= $5 RETURNING 1`,
+    /**
+     * $2: keys to delete, $3: keys to set (an object), $4: whether the user changes, $5: the user, $6: expires,
+     * $7: now. Nothing when the row is gone.
+     */
+    merge:
+      `UPDATE ${name} SET data = (data - $2::text[]) || $3::jsonb, ` +
+      `user_id = CASE WHEN $4::boolean THEN $5::text ELSE user_id END, expires = $6 WHERE id = $1 AND expires > $7`,
+    /** $2: data, $3: user, $4: expires, $5: now. Nothing when the row is gone. */
+    replaceExisting: `UPDATE ${name} SET data = $2::jsonb, user_id = $3, expires = $4 WHERE id = $1 AND expires > $5`,
+    /** $2: data, $3: user, $4: expires. */
+    upsert: `INSERT INTO ${name} (id, data, user_id, expires) VALUES ($1, $2::jsonb, $3, $4) ON CONFLICT (id) DO UPDATE ${setAll}`,
     /** $2: metadata, $3: expires, $4: now. Nothing when the row is gone. */
     touch: `UPDATE ${name} SET data = jsonb_set(data, '{${METADATA_KEY}}', $2::jsonb), expires = $3 WHERE id = $1 AND expires > $4`,
     remove: `DELETE FROM ${name} WHERE id = $1`,
     /** $1: now. */
     prune: `DELETE FROM ${name} WHERE expires <= $1`,
+    /** $1: the user's column values, $2: the label key, $3: now. */
+    listUser:
+      `SELECT id, (data -> '${METADATA_KEY}')::text AS metadata, (data -> $2)::text AS label, expires ` +
+      `FROM ${name} WHERE user_id = ANY($1::text[]) AND expires > $3 ORDER BY expires`,
+    /** $1: the user's column values, $2: the row key kept (or null), $3: now. */
+    destroyUser: `DELETE FROM ${name} WHERE user_id = ANY($1::text[]) AND id IS DISTINCT FROM $2 AND expires > $3`,
   };
 }

@@ -10,17 +10,27 @@
  * About 260 lines: the contract's methods and the user index's public queries share one connection and key scheme.
  */
 import { SessionError } from '../../errors';
-import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../../record';
+import { METADATA_KEY, type RecordMetadata, type SessionRecord } from '../../record';
+import { type EncryptAtRestOptions, ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, createUnderFreeId, ttlOf, writeNothing } from '../backend';
-import { fieldChanges, recordFromReply } from '../../serializers/record-fields';
+import { type FieldChanges, fieldChanges, recordFromReply } from '../../serializers/record-fields';
+import {
+  UserIndex,
+  type UserIndexOptions,
+  type UserSessionInfo,
+  type UserSessions,
+  inBatches,
+  sessionInfo,
+  userOfJson,
+} from '../user-sessions';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
 import { INDEX, READ, REMOVE, TOUCH, USER_SESSION, WRITE } from './scripts';
 import { SessionKeys, digest } from './session-keys';
-import { inBatches, storedForms, userName, userOfStored } from './user-index';
+import { storedForms } from './user-index';
 
 /** Options of {@link RedisBackend}. */
-export interface RedisBackendOptions {
+export interface RedisBackendOptions extends UserIndexOptions {
   /**
    * A connected client: node-redis 5 (`createClient()` or `createCluster()`) or ioredis 5 (`new Redis()` or
    * `new Cluster()`). The app owns it: RedisBackend never connects, closes or reconfigures it. For fail-fast
@@ -44,23 +54,8 @@ export interface RedisBackendOptions {
    * @default 1000
    */
   maxPending?: number;
-  /**
-   * The session key that holds the user id (a string or a number). When set, each user's sessions are indexed, so
-   * that {@link RedisBackend.listUserSessions} and {@link RedisBackend.destroyUserSessions} ("log out everywhere")
-   * work. Index entries expire with their sessions.
-   * @default none (no index)
-   */
-  userKey?: string;
-}
-
-/** One session of a user, as {@link RedisBackend.listUserSessions} lists it. */
-export interface UserSessionInfo {
-  /** An opaque, stable name of the session (a hash of its id, never the id); compare with {@link RedisBackend.handleOf}. */
-  handle: string;
-  /** The session's metadata (unix seconds), when the record has it. */
-  metadata: RecordMetadata | undefined;
-  /** Milliseconds until Redis drops the session. */
-  expiresInMs: number;
+  /** Seal every stored value with AES-256-GCM (see docs/backends.md); off by default. */
+  encryptAtRest?: EncryptAtRestOptions;
 }
 
 const DEFAULT_PREFIX = 'session:';
@@ -68,6 +63,17 @@ const DEFAULT_COMMAND_TIMEOUT = 1000;
 const DEFAULT_MAX_PENDING = 1000;
 /** Sessions of one user looked at or destroyed at once, at most. */
 const USER_BATCH = 32;
+/**
+ * With `encryptAtRest`, the hash field naming the session's user for the index (the JSON text of a keyed hash of the
+ * user id), since the `userKey` field itself is sealed. Stripped from what `read()` returns.
+ */
+const USER_TAG_FIELD = `${METADATA_KEY}.user`;
+
+/** One user index to look in: its key and the JSON texts a session of that user holds in its user field. */
+interface IndexOfUser {
+  index: string;
+  forms: string[];
+}
 
 /**
  * Sessions in Redis: shared by every process of the app, revocable, expired by Redis itself.
@@ -78,12 +84,15 @@ const USER_BATCH = 32;
  * await client.connect();
  * configureSessions({ secretKey, backend: new RedisBackend({ client, prefix: 'shop:session:', userKey: 'userId' }) });
  */
-export class RedisBackend extends SessionBackend {
+export class RedisBackend extends SessionBackend implements UserSessions {
   /** Which driver the client belongs to, as detected. */
   readonly clientKind: RedisClientKind;
   private readonly redis: RedisConnection;
   private readonly keys: SessionKeys;
-  private readonly userKey: string;
+  private readonly users: UserIndex;
+  private readonly sealer: ValueSealer | undefined;
+  /** The hash field the scripts read the user from ('' without a user index). */
+  private readonly userField: string;
   /** User sessions handled at once: a quarter of `maxPending` at most, leaving the rest to requests. */
   private readonly userBatch: number;
 
@@ -104,22 +113,20 @@ export class RedisBackend extends SessionBackend {
       throw invalid('commandTimeout', 'expected whole milliseconds >= 1');
     const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     if (!Number.isInteger(maxPending) || maxPending < 1) throw invalid('maxPending', 'expected a whole number >= 1');
-    const userKey = options.userKey ?? '';
-    if (
-      typeof userKey !== 'string' ||
-      (options.userKey !== undefined && (userKey === '' || userKey === METADATA_KEY))
-    ) {
-      throw invalid('userKey', 'expected the name of a session data key');
-    }
+    this.users = new UserIndex('RedisBackend', options);
+    this.sealer = ValueSealer.of('RedisBackend', options.encryptAtRest);
+    this.userField = !this.users.enabled ? '' : this.sealer === undefined ? this.users.userKey : USER_TAG_FIELD;
     this.clientKind = sender.kind;
     this.redis = new RedisConnection(sender, commandTimeout, maxPending);
     this.keys = new SessionKeys(prefix);
-    this.userKey = userKey;
     this.userBatch = Math.max(1, Math.min(USER_BATCH, Math.floor(maxPending / 4)));
   }
 
   async read(sessionId: string): Promise<SessionRecord | undefined> {
-    return recordFromReply(await this.redis.script(READ, this.keys.session(sessionId), []));
+    const record = recordFromReply(await this.redis.script(READ, this.keys.session(sessionId), []));
+    if (record === undefined || this.sealer === undefined) return record;
+    delete record[USER_TAG_FIELD];
+    return this.sealer.openRecord(digest(sessionId), record);
   }
 
   /**
@@ -133,21 +140,15 @@ export class RedisBackend extends SessionBackend {
     if (!(ttl >= 1)) return writeNothing(this, sessionId, ctx);
     const isNew = ctx?.isNew === true;
     const existing = ctx?.isNew === false;
-    const changes =
-      existing && ctx?.changes !== undefined
-        ? fieldChanges(data, ctx.changes.changed, ctx.changes.removed)
-        : fieldChanges(data);
-    const mode = isNew ? 'create' : !existing ? 'replace' : ctx?.changes !== undefined ? 'merge' : 'replace-existing';
-    const args = [
-      mode,
-      String(Math.ceil(ttl)),
-      this.userKey,
-      String(changes.set.length / 2),
-      ...changes.set,
-      ...changes.removed,
-    ];
+    const merge = existing && ctx?.changes !== undefined ? ctx.changes : undefined;
+    const changes = merge === undefined ? fieldChanges(data) : fieldChanges(data, merge.changed, merge.removed);
+    const mode = isNew ? 'create' : !existing ? 'replace' : merge !== undefined ? 'merge' : 'replace-existing';
+    const argsFor = (id: string): string[] => {
+      const { set, removed } = this.sealed(id, data, changes, merge);
+      return [mode, String(Math.ceil(ttl)), this.userField, String(set.length / 2), ...set, ...removed];
+    };
     const writeUnder = async (id: string): Promise<boolean> => {
-      const reply = await this.redis.script(WRITE, this.keys.session(id), args);
+      const reply = await this.redis.script(WRITE, this.keys.session(id), argsFor(id));
       if (Array.isArray(reply)) await this.reindex(id, ttl, reply[1], reply[2]);
       return reply != null;
     };
@@ -159,11 +160,11 @@ export class RedisBackend extends SessionBackend {
 
   async remove(sessionId: string): Promise<void> {
     const key = this.keys.session(sessionId);
-    if (this.userKey === '') {
+    if (this.userField === '') {
       await this.redis.command(key, ['DEL', key]);
       return;
     }
-    const user = await this.redis.script(REMOVE, key, [this.userKey]);
+    const user = await this.redis.script(REMOVE, key, [this.userField]);
     await this.reindex(sessionId, 0, user, null);
   }
 
@@ -179,73 +180,84 @@ export class RedisBackend extends SessionBackend {
     const reply = await this.redis.script(TOUCH, this.keys.session(sessionId), [
       JSON.stringify(metadata),
       String(Math.ceil(ctx.ttl)),
-      this.userKey,
+      this.userField,
     ]);
     if (Array.isArray(reply)) await this.reindex(sessionId, ctx.ttl, reply[1], reply[1]);
   }
 
-  /** The handle under which {@link listUserSessions} lists the session `sessionId`: to mark "this device". */
   handleOf(sessionId: string): string {
     return digest(sessionId);
   }
 
-  /**
-   * The live sessions of `userId` (as stored under the `userKey` option's data key), newest expiry last.
-   * @throws SessionError `NOT_CONFIGURED` when the backend has no `userKey`.
-   */
+  /** The live sessions of `userId`, newest expiry last (see {@link UserSessions}). */
   async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
-    const { index, forms, handles } = await this.userIndex(userId);
-    const found = await inBatches(handles, this.userBatch, async handle => {
-      const key = this.keys.sessionOfHandle(handle);
-      const reply = await this.redis.script(USER_SESSION, key, [this.userKey, 'get', ...forms]);
-      if (!Array.isArray(reply)) return this.dropStale(index, handle);
-      return { handle, metadata: parseMetadata(reply[0]), expiresInMs: Number(reply[1]) };
-    });
-    return found.filter((info): info is UserSessionInfo => info !== undefined);
+    const found: UserSessionInfo[] = [];
+    for (const { index, forms } of this.indexesOf(userId)) {
+      const listed = await inBatches(await this.handlesIn(index), this.userBatch, async handle => {
+        const key = this.keys.sessionOfHandle(handle);
+        const args = [this.userField, 'get', this.users.labelKey, ...forms];
+        const reply = await this.redis.script(USER_SESSION, key, args);
+        if (!Array.isArray(reply)) return this.dropStale(index, handle);
+        const label = reply[2] === '' ? undefined : reply[2];
+        const labelText =
+          this.sealer === undefined ? label : this.sealer.openValue(handle, this.users.labelKey, parsed(label));
+        return sessionInfo(handle, reply[0], labelText, Number(reply[1]));
+      });
+      for (const info of listed) if (info !== undefined) found.push(info);
+    }
+    return found.sort((a, b) => a.expiresInMs - b.expiresInMs);
+  }
+
+  /** Destroys every session of `userId` but `options.except`'s; returns how many (see {@link UserSessions}). */
+  async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {
+    const kept = options.except === undefined ? undefined : digest(options.except);
+    let destroyed = 0;
+    for (const { index, forms } of this.indexesOf(userId)) {
+      const handles = (await this.handlesIn(index)).filter(handle => handle !== kept);
+      const replies = await inBatches(handles, this.userBatch, async handle => {
+        const args = [this.userField, 'delete', '', ...forms];
+        const reply = await this.redis.script(USER_SESSION, this.keys.sessionOfHandle(handle), args);
+        await this.redis.script(INDEX, index, [handle, '0']);
+        return reply;
+      });
+      destroyed += replies.filter(reply => reply === 1 || reply === '1').length;
+    }
+    return destroyed;
   }
 
   /**
-   * Destroys every session of `userId` ("log out everywhere"), except the one with id `options.except` (the current
-   * one, for "log out other devices"). Returns how many were destroyed. A session that is written while this runs
-   * (a login completing at the same moment) may survive it, as if it had logged in just after.
-   * @throws SessionError `NOT_CONFIGURED` when the backend has no `userKey`.
+   * The indexes `userId`'s sessions may be listed in: one by user name; with `encryptAtRest`, one per key (a keyed
+   * hash of the name), until sessions sealed under older keys are sealed again.
    */
-  async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {
-    const { index, forms, handles } = await this.userIndex(userId);
-    const kept = options.except === undefined ? undefined : digest(options.except);
-    const destroyed = await inBatches(
-      handles.filter(handle => handle !== kept),
-      this.userBatch,
-      async handle => {
-        const reply = await this.redis.script(USER_SESSION, this.keys.sessionOfHandle(handle), [
-          this.userKey,
-          'delete',
-          ...forms,
-        ]);
-        await this.redis.script(INDEX, index, [handle, '0']);
-        return reply === 1 || reply === '1' ? 1 : 0;
-      },
-    );
-    return destroyed.reduce<number>((sum, n) => sum + n, 0);
+  private indexesOf(userId: string | number): IndexOfUser[] {
+    const name = this.users.nameOf(userId);
+    if (this.sealer === undefined) return [{ index: this.keys.user(name), forms: storedForms(name) }];
+    return this.sealer.userTags(name).map(tag => ({ index: this.keys.user(tag), forms: [JSON.stringify(tag)] }));
   }
 
-  /** The index of `userId`, the JSON texts its sessions may hold it as, and the handles listed. */
-  private async userIndex(userId: string | number): Promise<{ index: string; forms: string[]; handles: string[] }> {
-    if (this.userKey === '') {
-      throw new SessionError(
-        'NOT_CONFIGURED',
-        'RedisBackend keeps no user index: set its `userKey` option to the session key that holds the user id',
-      );
-    }
-    const user = userName(userId);
-    if (user === undefined) throw invalid('userId', 'expected a string or a finite number');
-    const index = this.keys.user(user);
+  private async handlesIn(index: string): Promise<string[]> {
     const handles = await this.redis.command(index, ['ZRANGE', index, '0', '-1']);
-    return {
-      index,
-      forms: storedForms(user),
-      handles: Array.isArray(handles) ? handles.filter((h): h is string => typeof h === 'string') : [],
-    };
+    return Array.isArray(handles) ? handles.filter((h): h is string => typeof h === 'string') : [];
+  }
+
+  /**
+   * The fields a write sets and deletes under the id `id`: sealed with `encryptAtRest`, with the user tag field
+   * following the user key.
+   */
+  private sealed(
+    id: string,
+    data: SessionRecord,
+    changes: FieldChanges,
+    merge: { changed: readonly string[]; removed: readonly string[] } | undefined,
+  ): FieldChanges {
+    if (this.sealer === undefined) return changes;
+    const set = this.sealer.sealFields(digest(id), changes.set);
+    const removed = changes.removed;
+    const user =
+      merge === undefined ? this.users.userOf(data) : this.users.userAfterMerge(data, merge.changed, merge.removed);
+    if (user === null && merge !== undefined) return { set, removed: [...removed, USER_TAG_FIELD] };
+    if (typeof user === 'string') set.push(USER_TAG_FIELD, JSON.stringify(this.sealer.userTag(user)));
+    return { set, removed };
   }
 
   private async dropStale(index: string, handle: string): Promise<undefined> {
@@ -259,10 +271,10 @@ export class RedisBackend extends SessionBackend {
    * keys on different nodes, and an index entry is only ever a hint that listing checks against the session.
    */
   private async reindex(sessionId: string, ttl: number, before: unknown, after: unknown): Promise<void> {
-    if (this.userKey === '') return;
+    if (this.userField === '') return;
     const handle = digest(sessionId);
-    const formerUser = userOfStored(before);
-    const user = userOfStored(after);
+    const formerUser = userOfJson(before);
+    const user = userOfJson(after);
     if (formerUser !== undefined && formerUser !== user)
       await this.redis.script(INDEX, this.keys.user(formerUser), [handle, '0']);
     if (user !== undefined) await this.redis.script(INDEX, this.keys.user(user), [handle, String(Math.ceil(ttl))]);
@@ -273,10 +285,9 @@ function invalid(option: string, expected: string): SessionError {
   return new SessionError('INVALID_OPTION', `Invalid RedisBackend option \`${option}\`: ${expected}`);
 }
 
-function parseMetadata(text: unknown): RecordMetadata | undefined {
-  if (typeof text !== 'string' || text === '') return undefined;
+function parsed(json: unknown): unknown {
   try {
-    return readRecordMetadata(JSON.parse(text));
+    return typeof json === 'string' ? JSON.parse(json) : undefined;
   } catch {
     return undefined;
   }

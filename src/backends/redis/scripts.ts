@@ -84,18 +84,20 @@ return redis.call('ZCARD', KEYS[1])
 /**
  * Looks at (or deletes) a session listed in a user index, but only if it still belongs to that user: an index entry
  * may be stale (the user logged out of that session without destroying it). ARGV: user field, 'get' or 'delete',
- * then the JSON texts the user id may be stored as. Returns nil when it is not that user's, else 1 ('delete') or
- * { metadata JSON or '', ttl in ms } ('get').
+ * label field ('' for none), then the JSON texts the user id may be stored as. Returns nil when it is not that
+ * user's, else 1 ('delete') or { metadata JSON or '', ttl in ms, label JSON or '' } ('get').
  */
 export const USER_SESSION = new LuaScript(`
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return false end
 local user = redis.call('HGET', KEYS[1], ARGV[1])
 local theirs = false
-for i = 3, #ARGV do theirs = theirs or user == ARGV[i] end
+for i = 4, #ARGV do theirs = theirs or user == ARGV[i] end
 if not theirs then return false end
 if ARGV[2] == 'delete' then
   redis.call('DEL', KEYS[1])
   return 1
 end
-return { redis.call('HGET', KEYS[1], '__session') or '', redis.call('PTTL', KEYS[1]) }
+local label = ''
+if ARGV[3] ~= '' then label = redis.call('HGET', KEYS[1], ARGV[3]) or '' end
+return { redis.call('HGET', KEYS[1], '__session') or '', redis.call('PTTL', KEYS[1]), label }
 `);

@@ -1,9 +1,9 @@
 /**
- * The table SqliteBackend keeps sessions in. One row per session: the SHA-256 of the id in hex (the raw id never
- * reaches the file), the record as JSON text (top-level key: value, so a merge can set and delete single keys with
- * SQLite's JSON functions), and the expiry in unix seconds, indexed for pruning.
+ * The table SqliteBackend keeps sessions in. One row per session: the SHA-256 of the id (base64url, as every store
+ * names sessions; the raw id never reaches the file), the record as JSON text (top-level key: value, so a merge can
+ * set and delete single keys with SQLite's JSON functions), the user it belongs to (for the user index; null
+ * without one), and the expiry in unix seconds, indexed for pruning.
  */
-import { createHash } from 'node:crypto';
 
 /** A table name that is safe inside double quotes with no escaping at all. */
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -19,8 +19,8 @@ export function quotedTable(table: string): string {
 }
 
 /**
- * The DDL of the sessions table and its expiry index, for teams that manage migrations (then pass
- * `createTable: false`). Safe to run again: both statements are `IF NOT EXISTS`.
+ * The DDL of the sessions table and its indexes, for teams that manage migrations (then pass
+ * `createTable: false`). Safe to run again: every statement is `IF NOT EXISTS`.
  *
  * @example
  * db.exec(sqliteSessionSchema('app_sessions'));
@@ -31,15 +31,12 @@ export function sqliteSessionSchema(table = 'sessions'): string {
     `CREATE TABLE IF NOT EXISTS ${quotedTable(table)} (\n` +
     `  id TEXT PRIMARY KEY NOT NULL,\n` +
     `  data TEXT NOT NULL,\n` +
+    `  user_id TEXT,\n` +
     `  expires INTEGER NOT NULL\n` +
     `);\n` +
-    `CREATE INDEX IF NOT EXISTS "${table}_expires" ON ${quotedTable(table)} (expires);\n`
+    `CREATE INDEX IF NOT EXISTS "${table}_expires" ON ${quotedTable(table)} (expires);\n` +
+    `CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${quotedTable(table)} (user_id) WHERE user_id IS NOT NULL;\n`
   );
-}
-
-/** The row key of a session: the hex SHA-256 of its id, so a copy of the file holds no usable cookie. */
-export function rowKeyOf(sessionId: string): string {
-  return createHash('sha256').update(sessionId, 'utf8').digest('hex');
 }
 
 /**

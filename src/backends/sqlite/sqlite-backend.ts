@@ -2,7 +2,7 @@
  * SqliteBackend: sessions in an SQLite file through better-sqlite3 12, shared by every process on the machine that
  * opens the same file, and kept across restarts.
  *
- * One row per session under the hex SHA-256 of its id; the record as JSON text. Writes from the middleware change
+ * One row per session under the SHA-256 of its id; the record as JSON text. Writes from the middleware change
  * only the keys a request changed, in one statement that does nothing if the row is gone, so concurrent requests on
  * one session keep each other's changes and a logout stays a logout (the semantics of RedisBackend). Expiry is
  * measured on `ctx.now`; expired rows are never read and are deleted in the background.
@@ -13,10 +13,13 @@
 import type { Database } from 'better-sqlite3';
 import { debug } from '../../internal/debug';
 import type { RecordMetadata, SessionRecord } from '../../record';
-import { parseSession, stringifySession } from '../../serializers/json';
+import { digest } from '../../internal/digest';
+import { stringifySession } from '../../serializers/json';
+import { ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
-import { type RowWrites, writeRow } from '../row-writes';
-import { isTableName, rowKeyOf, sqliteSessionSchema } from './schema';
+import { RowFormat, type RowWrites } from '../row-writes';
+import { UserIndex, type UserSessionInfo, type UserSessions, sessionInfo } from '../user-sessions';
+import { isTableName, keyPath, sqliteSessionSchema } from './schema';
 import { checkedDatabase, invalid, openFile } from './database';
 import type { SqliteBackendOptions } from './options';
 import { SessionStatements, supportsKeyPaths } from './statements';
@@ -34,18 +37,19 @@ const PRUNE_BATCH = 500;
  * @example
  * configureSessions({ secretKey, backend: new SqliteBackend({ filename: 'var/sessions.db' }) });
  */
-export class SqliteBackend extends SessionBackend {
+export class SqliteBackend extends SessionBackend implements UserSessions {
   private readonly db: Database;
+  private readonly format: RowFormat;
   /** Whether `close()` closes the database: only one this backend opened. */
   private readonly ownsDatabase: boolean;
   private readonly sql: SessionStatements;
   private pruner: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly writes: RowWrites = {
-    create: (id, text, expires, now) => this.sql.create.run(rowKeyOf(id), text, expires, now).changes > 0,
-    upsert: (id, text, expires) => this.sql.upsert.run(rowKeyOf(id), text, expires),
-    merge: (id, changes, expires, now) => this.sql.merge(rowKeyOf(id), changes, expires, now),
-    replaceExisting: (id, text, expires, now) => this.sql.replaceExisting.run(text, expires, rowKeyOf(id), now),
+    create: (key, text, user, expires, now) => this.sql.create.run(key, text, user, expires, now).changes > 0,
+    upsert: (key, text, user, expires) => this.sql.upsert.run(key, text, user, expires),
+    merge: (key, changes, user, expires, now) => this.sql.merge(key, changes, user, expires, now),
+    replaceExisting: (key, text, user, expires, now) => this.sql.replaceExisting.run(text, user, expires, key, now),
   };
 
   constructor(options: SqliteBackendOptions) {
@@ -60,6 +64,10 @@ export class SqliteBackend extends SessionBackend {
     if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
       throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
     }
+    this.format = new RowFormat(
+      new UserIndex('SqliteBackend', options),
+      ValueSealer.of('SqliteBackend', options.encryptAtRest),
+    );
     this.ownsDatabase = options.database === undefined;
     this.db = this.ownsDatabase ? openFile(options) : checkedDatabase(options);
     try {
@@ -79,9 +87,10 @@ export class SqliteBackend extends SessionBackend {
   }
 
   async read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
-    const text = this.sql.read.get(rowKeyOf(sessionId), contextNow(ctx));
+    const key = digest(sessionId);
+    const text = this.sql.read.get(key, contextNow(ctx));
     // A column holding anything but JSON text (another program's bytes) is no session.
-    return typeof text === 'string' ? parseSession(text) : undefined;
+    return typeof text === 'string' ? this.format.recordOf(key, text) : undefined;
   }
 
   /**
@@ -89,24 +98,43 @@ export class SqliteBackend extends SessionBackend {
    * `ctx.changes` only the keys it names. A new session (`ctx.isNew === true`) is created only where no live row is,
    * under another id if need be. A direct call replaces whatever is stored. A TTL under 1 deletes the session.
    */
-  /** Stores `data` as `ctx` asks: merged per key, created only if absent, nothing over a removed row (see writeRow). */
   async write(data: SessionRecord, sessionId?: string, ctx?: BackendContext): Promise<string> {
-    return writeRow(this, data, sessionId, ctx, this.writes);
+    return this.format.write(this, data, sessionId, ctx, this.writes);
   }
 
   async remove(sessionId: string): Promise<void> {
-    this.sql.remove.run(rowKeyOf(sessionId));
+    this.sql.remove.run(digest(sessionId));
   }
 
   override async exists(sessionId: string, ctx?: BackendContext): Promise<boolean> {
-    return this.sql.exists.get(rowKeyOf(sessionId), contextNow(ctx)) !== undefined;
+    return this.sql.exists.get(digest(sessionId), contextNow(ctx)) !== undefined;
   }
 
   /** Stores `metadata` and moves the expiry to `ctx.ttl` from now, if the session still exists; data stay as they are. */
   override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
     const now = contextNow(ctx);
-    this.sql.touch.run(stringifySession(metadata), now + Math.ceil(ctx.ttl), rowKeyOf(sessionId), now);
+    this.sql.touch.run(stringifySession(metadata), now + Math.ceil(ctx.ttl), digest(sessionId), now);
+  }
+
+  handleOf(sessionId: string): string {
+    return digest(sessionId);
+  }
+
+  async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
+    const users = JSON.stringify(this.format.userColumns(userId));
+    const { labelKey } = this.format.users;
+    const now = Date.now();
+    const rows = this.sql.listUser.all(labelKey === '' ? null : keyPath(labelKey), users, Math.floor(now / 1000));
+    return rows.map(row =>
+      sessionInfo(row.id, row.metadata, this.format.labelText(row.id, row.label), row.expires * 1000 - now),
+    );
+  }
+
+  async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {
+    const users = JSON.stringify(this.format.userColumns(userId));
+    const kept = options.except === undefined ? null : digest(options.except);
+    return this.sql.destroyUser.run(users, kept, Math.floor(Date.now() / 1000)).changes;
   }
 
   /**

@@ -27,6 +27,14 @@ export interface KeyChanges {
   readonly removed: readonly string[];
 }
 
+/** A row as `listUser` returns it: the metadata's and the label's JSON text, or null. */
+export interface UserRow {
+  id: string;
+  metadata: string | null;
+  label: string | null;
+  expires: number;
+}
+
 export class SessionStatements {
   private readonly table: string;
   private readonly mergeShapes = new Map<string, Statement>();
@@ -34,18 +42,22 @@ export class SessionStatements {
   readonly read: Statement<[string, number], string>;
   /** Parameters: row key, now. True for a live row that `read` would return. */
   readonly exists: Statement<[string, number], number>;
-  /** Parameters: row key, data, expires, now. Takes over an expired row; leaves a live one (no change). */
-  readonly create: Statement<[string, string, number, number]>;
-  /** Parameters: row key, data, expires. */
-  readonly upsert: Statement<[string, string, number]>;
-  /** Parameters: data, expires, row key, now. Nothing when the row is gone. */
-  readonly replaceExisting: Statement<[string, number, string, number]>;
+  /** Parameters: row key, data, user, expires, now. Takes over an expired row; leaves a live one (no change). */
+  readonly create: Statement<[string, string, string | null, number, number]>;
+  /** Parameters: row key, data, user, expires. */
+  readonly upsert: Statement<[string, string, string | null, number]>;
+  /** Parameters: data, user, expires, row key, now. Nothing when the row is gone. */
+  readonly replaceExisting: Statement<[string, string | null, number, string, number]>;
   /** Parameters: metadata JSON, expires, row key, now. Nothing when the row is gone. */
   readonly touch: Statement<[string, number, string, number]>;
   /** Parameters: row key. */
   readonly remove: Statement<[string]>;
   /** Parameters: now, most rows. Deletes a batch of expired rows. */
   readonly pruneBatch: Statement<[number, number]>;
+  /** Parameters: the label's JSON path (null for none), the user's column values as a JSON array, now. */
+  readonly listUser: Statement<[string | null, string, number], UserRow>;
+  /** Parameters: the user's column values as a JSON array, the row key kept (or null), now. */
+  readonly destroyUser: Statement<[string, string | null, number]>;
 
   constructor(
     private readonly db: Database,
@@ -57,37 +69,42 @@ export class SessionStatements {
     this.exists = db
       .prepare<[string, number], number>(`SELECT 1 FROM ${t} WHERE id = ? AND expires > ? AND ${HOLDS_OBJECT}`)
       .pluck();
-    this.create = db.prepare(
-      `INSERT INTO ${t} (id, data, expires) VALUES (?, ?, ?) ` +
-        `ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires = excluded.expires WHERE ${t}.expires <= ?`,
+    const insert = `INSERT INTO ${t} (id, data, user_id, expires) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, user_id = excluded.user_id, expires = excluded.expires`;
+    this.create = db.prepare(`${insert} WHERE ${t}.expires <= ?`);
+    this.upsert = db.prepare(insert);
+    this.replaceExisting = db.prepare(
+      `UPDATE ${t} SET data = ?, user_id = ?, expires = ? WHERE id = ? AND expires > ?`,
     );
-    this.upsert = db.prepare(
-      `INSERT INTO ${t} (id, data, expires) VALUES (?, ?, ?) ` +
-        `ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires = excluded.expires`,
-    );
-    this.replaceExisting = db.prepare(`UPDATE ${t} SET data = ?, expires = ? WHERE id = ? AND expires > ?`);
     this.touch = db.prepare(
       `UPDATE ${t} SET data = json_set(data, '${keyPath(METADATA_KEY)}', json(?)), expires = ? ` +
         `WHERE id = ? AND expires > ? AND ${HOLDS_OBJECT}`,
     );
     this.remove = db.prepare(`DELETE FROM ${t} WHERE id = ?`);
     this.pruneBatch = db.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires <= ? LIMIT ?)`);
+    const ofUser = `user_id IN (SELECT value FROM json_each(?))`;
+    this.listUser = db.prepare(
+      `SELECT id, json_extract(data, '${keyPath(METADATA_KEY)}') AS metadata, ` +
+        `data -> ? AS label, expires ` +
+        `FROM ${t} WHERE ${ofUser} AND expires > ? AND ${HOLDS_OBJECT} ORDER BY expires`,
+    );
+    this.destroyUser = db.prepare(`DELETE FROM ${t} WHERE ${ofUser} AND id IS NOT ? AND expires > ?`);
   }
 
   /**
    * Sets and removes single top-level keys of a live row, and its expiry, in one statement; true when the row was
    * there. `json_set` replaces a key's value whole (unlike `json_patch`, which would merge nested objects).
    */
-  merge(rowKey: string, changes: KeyChanges, expires: number, now: number): boolean {
+  merge(rowKey: string, changes: KeyChanges, user: string | null | undefined, expires: number, now: number): boolean {
     const keys = changes.set.length / 2;
-    const params: Array<string | number> = changes.removed.map(keyPath);
+    const params: Array<string | number | null> = changes.removed.map(keyPath);
     for (let i = 0; i < changes.set.length; i += 2) params.push(keyPath(changes.set[i]), changes.set[i + 1]);
+    if (user !== undefined) params.push(user);
     params.push(expires, rowKey, now);
-    return this.mergeStatement(changes.removed.length, keys).run(...params).changes > 0;
+    return this.mergeStatement(changes.removed.length, keys, user !== undefined).run(...params).changes > 0;
   }
 
-  private mergeStatement(removed: number, set: number): Statement {
-    const shape = `${removed}/${set}`;
+  private mergeStatement(removed: number, set: number, setsUser: boolean): Statement {
+    const shape = `${removed}/${set}/${setsUser}`;
     let statement = this.mergeShapes.get(shape);
     if (statement === undefined) {
       let data = 'data';
@@ -96,7 +113,8 @@ export class SessionStatements {
       for (let left = set; left > 0; left -= KEYS_PER_CALL)
         data = `json_set(${data}${', ?, json(?)'.repeat(Math.min(left, KEYS_PER_CALL))})`;
       statement = this.db.prepare(
-        `UPDATE ${this.table} SET data = ${data}, expires = ? WHERE id = ? AND expires > ? AND ${HOLDS_OBJECT}`,
+        `UPDATE ${this.table} SET data = ${data}, ${setsUser ? 'user_id = ?, ' : ''}expires = ? ` +
+          `WHERE id = ? AND expires > ? AND ${HOLDS_OBJECT}`,
       );
       if (this.mergeShapes.size >= MAX_MERGE_SHAPES) this.mergeShapes.delete(this.mergeShapes.keys().next().value!);
     }
