@@ -17,7 +17,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 interface Case {
   name: string;
   /** The backend of this case's server; every case gets a server process of its own. */
-  server: 'memory' | 'cookie' | 'encrypted' | 'redis';
+  server: 'memory' | 'cookie' | 'encrypted' | 'redis' | 'redis-sealed';
   path: string;
   target?: number;
   /** Send a session cookie, obtained from the counter route first. */
@@ -42,6 +42,12 @@ const ALL_CASES: Case[] = [
     server: 'redis',
     path: '/session/counter',
     target: 0.8,
+    withSession: true,
+  },
+  {
+    name: 'counter, RedisBackend (node-redis) with encryptAtRest',
+    server: 'redis-sealed',
+    path: '/session/counter',
     withSession: true,
   },
 ];

@@ -19,6 +19,7 @@ import {
   EncryptedCookieBackend,
   InMemoryBackend,
   RedisBackend,
+  type RedisBackendOptions,
   SessionMiddleware,
   configureSessions,
   type SessionBackend,
@@ -82,14 +83,17 @@ const BACKENDS: Record<string, () => SessionBackend | Promise<SessionBackend>> =
   memory: () => new InMemoryBackend(),
   cookie: () => new CookieBackend({ secretKey: SECRET }),
   encrypted: () => new EncryptedCookieBackend({ secretKey: SECRET }),
-  redis: async () => {
-    // Loaded only here: the other cases must not pay for whatever the driver sets up on import.
-    const { createClient } = await import('redis');
-    const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
-    await client.connect();
-    return new RedisBackend({ client, prefix: `bench:${process.pid}:` });
-  },
+  redis: () => redisBackend(),
+  'redis-sealed': () => redisBackend({ encryptAtRest: { secretKey: SECRET } }),
 };
+
+async function redisBackend(options: Partial<RedisBackendOptions> = {}): Promise<SessionBackend> {
+  // Loaded only here: the other cases must not pay for whatever the driver sets up on import.
+  const { createClient } = await import('redis');
+  const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
+  await client.connect();
+  return new RedisBackend({ client, prefix: `bench:${process.pid}:`, ...options });
+}
 
 async function main(): Promise<void> {
   configureSessions({ secretKey: SECRET, backend: await BACKENDS[scenario](), cookie: { secure: false } });
