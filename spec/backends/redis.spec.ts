@@ -253,30 +253,12 @@ describeWithRedis('RedisBackend', () => {
         });
       });
 
-      describe('userKey: the sessions of a user', () => {
+      // What every backend's user index does is checked by spec/conformance/user-sessions-conformance.ts.
+      describe('userKey: what is particular to Redis', () => {
         let indexed: RedisBackend;
 
         beforeEach(() => {
           indexed = new RedisBackend({ client, prefix, userKey: 'userId' });
-        });
-
-        it('lists the live sessions of a user, with their metadata', async () => {
-          const metadata = { created: NOW, accessed: NOW, expires: NOW + 3600 };
-          const mine = [
-            await indexed.write({ userId: 7, __session: metadata }, undefined, ctx()),
-            await indexed.write({ userId: 7, __session: metadata }, undefined, ctx()),
-            // The same user as a string, as a route parameter would bring it.
-            await indexed.write({ userId: '7', __session: metadata }, undefined, ctx()),
-          ];
-          await indexed.write({ userId: 8 }, undefined, ctx());
-          await indexed.write({ userId: '7.0' }, undefined, ctx()); // not 7: ids are compared as text
-          const listed = await indexed.listUserSessions(7);
-          expect(listed.map(info => info.handle)).to.have.members(mine.map(id => indexed.handleOf(id)));
-          for (const info of listed) {
-            expect(info.metadata).to.deep.equal(metadata);
-            expect(info.expiresInMs).to.be.above(3_000_000);
-            expect(info.handle).to.not.be.oneOf(mine);
-          }
         });
 
         it('lists and destroys more sessions of a user than maxPending allows at once', async () => {
@@ -285,34 +267,6 @@ describeWithRedis('RedisBackend', () => {
           expect(await bounded.listUserSessions('many')).to.have.length(50);
           expect(await bounded.destroyUserSessions('many')).to.equal(50);
           expect(await bounded.listUserSessions('many')).to.have.length(0);
-        });
-
-        it("destroys every session of a user but the one excepted, and no one else's", async () => {
-          const [current, other, third] = [
-            await indexed.write({ userId: 7 }, undefined, ctx()),
-            await indexed.write({ userId: 7 }, undefined, ctx()),
-            await indexed.write({ userId: 7 }, undefined, ctx()),
-          ];
-          const stranger = await indexed.write({ userId: 8 }, undefined, ctx());
-          // Asked for as a string, as a route parameter gives it: the same user.
-          expect(await indexed.destroyUserSessions('7', { except: current })).to.equal(2);
-          expect(await indexed.exists(current), 'the excepted session').to.equal(true);
-          expect(await indexed.exists(other)).to.equal(false);
-          expect(await indexed.exists(third)).to.equal(false);
-          expect(await indexed.exists(stranger), "another user's session").to.equal(true);
-          expect(await indexed.destroyUserSessions(7)).to.equal(1);
-          expect(await indexed.exists(current)).to.equal(false);
-          expect(await indexed.listUserSessions(7)).to.deep.equal([]);
-        });
-
-        it('follows a session whose user changes or that logs out without being destroyed', async () => {
-          const id = await indexed.write({ userId: 7 }, undefined, ctx());
-          await indexed.write({ userId: 8 }, id, ctx({ isNew: false, changes: { changed: ['userId'], removed: [] } }));
-          expect(await indexed.listUserSessions(7)).to.deep.equal([]);
-          expect((await indexed.listUserSessions(8)).map(info => info.handle)).to.deep.equal([indexed.handleOf(id)]);
-          await indexed.write({}, id, ctx({ isNew: false, changes: { changed: [], removed: ['userId'] } }));
-          expect(await indexed.listUserSessions(8)).to.deep.equal([]);
-          expect(await indexed.destroyUserSessions(8)).to.equal(0);
         });
 
         it('expires index entries with their sessions', async () => {
@@ -325,24 +279,6 @@ describeWithRedis('RedisBackend', () => {
           expect(indexExpiry).to.equal(entryExpiry);
           await indexed.remove(id);
           expect(await redis(index, 'EXISTS', index), 'the index once its last session is removed').to.equal(0);
-        });
-
-        it('logs a user out everywhere over HTTP', async () => {
-          const app = sessionApp({ backend: indexed });
-          const phone = cookieHeader(await request(app).post('/s/set?userId=7&device=phone').expect(200));
-          const laptop = cookieHeader(await request(app).post('/s/set?userId=7&device=laptop').expect(200));
-          await request(app).post('/s/set?theme=dark').set('Cookie', phone).expect(200); // a merge keeps the entry
-          expect(await indexed.destroyUserSessions(7)).to.equal(2);
-          for (const cookie of [phone, laptop]) {
-            expect((await request(app).get('/s/read').set('Cookie', cookie).expect(200)).body.data).to.deep.equal({});
-          }
-        });
-
-        it('refuses to list or destroy without a userKey', async () => {
-          await backend.listUserSessions(7).then(
-            () => expect.fail('listed'),
-            error => expect(error).to.be.instanceOf(SessionError).with.property('code', 'NOT_CONFIGURED'),
-          );
         });
       });
     });

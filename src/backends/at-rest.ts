@@ -14,9 +14,9 @@ import { SessionError } from '../errors';
 import { checkSecrets } from '../internal/secrets';
 import { METADATA_KEY, type SessionRecord } from '../record';
 import { recordFromFields } from '../serializers/record-fields';
-import { decodeBase64url } from './cookie/base64url';
-import { AesGcmSealer } from './cookie/sealing';
-import { deriveKey } from './cookie/signing';
+import { decodeBase64url } from './crypto/base64url';
+import { deriveKey } from './crypto/key-derivation';
+import { AesGcmSealer } from './crypto/sealing';
 import { markForRewrite } from './backend';
 
 /** The `encryptAtRest` option of the server-side backends. */

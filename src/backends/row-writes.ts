@@ -60,7 +60,7 @@ export class RowFormat {
 
   /** The JSON text of the label stored as `labelJson` in the row `key`. */
   labelText(key: string, labelJson: string | null): string | undefined {
-    if (labelJson === null) return undefined;
+    if (labelJson === null || this.users.labelKey === '') return undefined;
     return this.sealer === undefined
       ? labelJson
       : this.sealer.openValue(key, this.users.labelKey, JSON.parse(labelJson));

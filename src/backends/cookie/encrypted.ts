@@ -8,10 +8,10 @@
  * the wrong shape and is never decoded any other way. Anything that does not open, is older than `maxAge` or dated in
  * the future is no session at all, never an error.
  */
-import { decodeBase64url } from './base64url';
+import { decodeBase64url } from '../crypto/base64url';
 import { checkCookieBackendOptions } from './options';
 import type { OpenedValue } from './opened-values';
-import { AesGcmSealer, NONCE_BYTES, TAG_BYTES } from './sealing';
+import { AesGcmSealer, NONCE_BYTES, TAG_BYTES } from '../crypto/sealing';
 import { StatelessCookieBackend } from './stateless';
 
 /** Options of {@link EncryptedCookieBackend}. */

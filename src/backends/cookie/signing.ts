@@ -4,16 +4,12 @@
  * Each secret is stretched with HKDF and a purpose string, so a value signed for one purpose (say, a session
  * cookie) never verifies for another, even under the same secret.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deriveKey } from '../crypto/key-derivation';
 
 const SIGNATURE_BYTES = 32;
 /** Length of a base64url signature of {@link SIGNATURE_BYTES} bytes, without padding. */
 export const SIGNATURE_LENGTH = 43;
-
-/** Derives a 32-byte key for `purpose` from `secret` (HKDF-SHA256). */
-export function deriveKey(secret: string, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, 32));
-}
 
 /** Signs with the first key; verifies with any. */
 export class HmacSigner {

@@ -123,10 +123,11 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   }
 
   async read(sessionId: string): Promise<SessionRecord | undefined> {
-    const record = recordFromReply(await this.redis.script(READ, this.keys.session(sessionId), []));
+    const handle = digest(sessionId);
+    const record = recordFromReply(await this.redis.script(READ, this.keys.sessionOfHandle(handle), []));
     if (record === undefined || this.sealer === undefined) return record;
     delete record[USER_TAG_FIELD];
-    return this.sealer.openRecord(digest(sessionId), record);
+    return this.sealer.openRecord(handle, record);
   }
 
   /**
@@ -143,13 +144,12 @@ export class RedisBackend extends SessionBackend implements UserSessions {
     const merge = existing && ctx?.changes !== undefined ? ctx.changes : undefined;
     const changes = merge === undefined ? fieldChanges(data) : fieldChanges(data, merge.changed, merge.removed);
     const mode = isNew ? 'create' : !existing ? 'replace' : merge !== undefined ? 'merge' : 'replace-existing';
-    const argsFor = (id: string): string[] => {
-      const { set, removed } = this.sealed(id, data, changes, merge);
-      return [mode, String(Math.ceil(ttl)), this.userField, String(set.length / 2), ...set, ...removed];
-    };
     const writeUnder = async (id: string): Promise<boolean> => {
-      const reply = await this.redis.script(WRITE, this.keys.session(id), argsFor(id));
-      if (Array.isArray(reply)) await this.reindex(id, ttl, reply[1], reply[2]);
+      const handle = digest(id);
+      const { set, removed } = this.sealed(handle, data, changes, merge);
+      const args = [mode, String(Math.ceil(ttl)), this.userField, String(set.length / 2), ...set, ...removed];
+      const reply = await this.redis.script(WRITE, this.keys.sessionOfHandle(handle), args);
+      if (Array.isArray(reply)) await this.reindex(handle, ttl, reply[1], reply[2]);
       return reply != null;
     };
     if (isNew) return createUnderFreeId(this, sessionId, writeUnder);
@@ -159,13 +159,14 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   }
 
   async remove(sessionId: string): Promise<void> {
-    const key = this.keys.session(sessionId);
+    const handle = digest(sessionId);
+    const key = this.keys.sessionOfHandle(handle);
     if (this.userField === '') {
       await this.redis.command(key, ['DEL', key]);
       return;
     }
     const user = await this.redis.script(REMOVE, key, [this.userField]);
-    await this.reindex(sessionId, 0, user, null);
+    await this.reindex(handle, 0, user, null);
   }
 
   override async exists(sessionId: string): Promise<boolean> {
@@ -177,12 +178,10 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   /** Stores `metadata` and sets the TTL to `ctx.ttl`, if the session still exists; data stays as it is. */
   override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
-    const reply = await this.redis.script(TOUCH, this.keys.session(sessionId), [
-      JSON.stringify(metadata),
-      String(Math.ceil(ctx.ttl)),
-      this.userField,
-    ]);
-    if (Array.isArray(reply)) await this.reindex(sessionId, ctx.ttl, reply[1], reply[1]);
+    const handle = digest(sessionId);
+    const args = [JSON.stringify(metadata), String(Math.ceil(ctx.ttl)), this.userField];
+    const reply = await this.redis.script(TOUCH, this.keys.sessionOfHandle(handle), args);
+    if (Array.isArray(reply)) await this.reindex(handle, ctx.ttl, reply[1], reply[1]);
   }
 
   handleOf(sessionId: string): string {
@@ -241,17 +240,17 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   }
 
   /**
-   * The fields a write sets and deletes under the id `id`: sealed with `encryptAtRest`, with the user tag field
-   * following the user key.
+   * The fields a write sets and deletes for the session `handle`: sealed with `encryptAtRest`, with the user tag
+   * field following the user key.
    */
   private sealed(
-    id: string,
+    handle: string,
     data: SessionRecord,
     changes: FieldChanges,
     merge: { changed: readonly string[]; removed: readonly string[] } | undefined,
   ): FieldChanges {
     if (this.sealer === undefined) return changes;
-    const set = this.sealer.sealFields(digest(id), changes.set);
+    const set = this.sealer.sealFields(handle, changes.set);
     const removed = changes.removed;
     const user =
       merge === undefined ? this.users.userOf(data) : this.users.userAfterMerge(data, merge.changed, merge.removed);
@@ -270,9 +269,8 @@ export class RedisBackend extends SessionBackend implements UserSessions {
    * (or stays in, with a new expiry) its current user's. Done after the session's own script: a cluster puts the two
    * keys on different nodes, and an index entry is only ever a hint that listing checks against the session.
    */
-  private async reindex(sessionId: string, ttl: number, before: unknown, after: unknown): Promise<void> {
+  private async reindex(handle: string, ttl: number, before: unknown, after: unknown): Promise<void> {
     if (this.userField === '') return;
-    const handle = digest(sessionId);
     const formerUser = userOfJson(before);
     const user = userOfJson(after);
     if (formerUser !== undefined && formerUser !== user)
