@@ -5,9 +5,11 @@
  * script of the backend touches one key, so sessions on different nodes and a user index on a third all work.
  */
 import { expect } from 'chai';
-import { RedisBackend, type SessionBackend } from '../../src';
+import { RedisBackend, type RedisBackendOptions, type SessionBackend } from '../../src';
 import { describeBackendConformance } from '../conformance/backend-conformance';
 import { describeMergeConformance } from '../conformance/merge-conformance';
+import { describeUserSessionsConformance } from '../conformance/user-sessions-conformance';
+import { SECRET } from '../support/app';
 import {
   type AnyRedisClient,
   DRIVERS,
@@ -52,6 +54,16 @@ describeWhen(redisServerMissing(), 'RedisBackend on a Redis Cluster', () => {
 
       describeBackendConformance(`RedisBackend (${driver} cluster)`, factory, { revocable: true, honoursTtl: false });
       describeMergeConformance(`RedisBackend (${driver} cluster)`, factory);
+      let backends = 0;
+      for (const [variant, sealing] of [
+        ['', {}],
+        [', encryptAtRest', { encryptAtRest: { secretKey: SECRET } }],
+      ] as const) {
+        // A prefix of its own for every backend, so each starts empty.
+        const make = (options: Partial<RedisBackendOptions>) =>
+          new RedisBackend({ client, prefix: `${prefix}${++backends}:`, ...sealing, ...options });
+        describeUserSessionsConformance(`RedisBackend (${driver} cluster${variant})`, make);
+      }
 
       it('keeps sessions on every master and logs a user out of all of them', async () => {
         const backend = new RedisBackend({ client, prefix: `${prefix}spread:`, userKey: 'userId' });
