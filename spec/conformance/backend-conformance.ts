@@ -460,6 +460,20 @@ export function describeBackendConformance(
         expect(recording.calls.length).to.equal(before);
       });
 
+      it('calls the store exactly: nothing untouched, one read read-only, one read and one write on a change', async () => {
+        const recording = new FaultyBackend(backend);
+        const app = serve(recording);
+        const cookie = cookieHeader(await request(app).get('/conformance/count').expect(200));
+        const callsOf = async (path: string) => {
+          const before = recording.calls.length;
+          await request(app).get(path).set('Cookie', cookie).expect(200);
+          return recording.calls.slice(before).map(call => call.operation);
+        };
+        expect(await callsOf('/conformance/untouched'), 'untouched').to.deep.equal([]);
+        expect(await callsOf('/conformance/peek'), 'read-only').to.deep.equal(['read']);
+        expect(await callsOf('/conformance/count'), 'a change').to.deep.equal(['read', 'write']);
+      });
+
       it('keeps in-place changes of a request that fails with a 5xx out of the store', async () => {
         const app = serve();
         const first = await request(app).get('/conformance/count').expect(200);
