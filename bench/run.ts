@@ -1,164 +1,167 @@
 /**
- * `npm run bench`: throughput of session routes as a ratio to a bare routing-controllers route, measured side by
- * side (alternating runs against servers in their own processes, loaded over loopback with autocannon).
+ * `npm run bench`: bare routing-controllers, the session libraries users choose between (express-session with its
+ * MemoryStore, connect-redis and connect-pg-simple; cookie-session; iron-session) and this library on every backend,
+ * each in a server process of its own, on three routes (see apps.ts). Two measures, side by side:
  *
- * Targets: untouched session >= 0.98, counter on InMemoryBackend >= 0.90, on CookieBackend >= 0.88, on Redis >= 0.80
- * (Redis at REDIS_URL or 127.0.0.1:6379).
- * `BENCH_CASES=InMemory,Encrypted` runs only the cases whose names contain one of the words (and the two baselines).
+ * - instructions per request under callgrind (instructions.ts): steady, the one the targets are judged on;
+ * - throughput with a cookie jar per connection, apps interleaved, the median of several rounds (throughput.ts).
+ *
+ * And the heap per live in-memory session, beside express-session's MemoryStore (memory.ts).
+ *
+ * Prints one table of ratios to bare and writes bench/results.md. Loopback only; every process it starts is stopped
+ * by its pid. Settings: BENCH_APPS (words an app's name must contain, comma-separated), BENCH_MEASURES
+ * (any of `instructions`, `throughput`, `memory`; all by default), BENCH_ROUNDS (3), BENCH_SECONDS (2).
  */
-import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
+import { APPS, ROUTES, type Route } from './apps';
+import { hasCallgrind, instructionsPerRequest } from './instructions';
+import { MEMORY_STORES } from './memory';
+import { type Measured, memoryTable, ratioTable, resultsMarkdown } from './report';
+import { sessionClients, throughput } from './throughput';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-
-interface Case {
-  name: string;
-  /** The backend of this case's server; every case gets a server process of its own. */
-  server: 'memory' | 'cookie' | 'encrypted' | 'redis' | 'redis-sealed';
-  path: string;
-  target?: number;
-  /** Send a session cookie, obtained from the counter route first. */
-  withSession?: boolean;
-}
-
-const ALL_CASES: Case[] = [
-  { name: 'bare routing-controllers', server: 'cookie', path: '/bare/hello' },
-  { name: 'a class middleware doing nothing', server: 'cookie', path: '/noop/hello' },
-  {
-    name: 'session middleware, never loaded',
-    server: 'cookie',
-    path: '/session/hello',
-    target: 0.98,
-    withSession: true,
-  },
-  { name: 'counter, InMemoryBackend', server: 'memory', path: '/session/counter', target: 0.9, withSession: true },
-  { name: 'counter, CookieBackend', server: 'cookie', path: '/session/counter', target: 0.88, withSession: true },
-  { name: 'counter, EncryptedCookieBackend', server: 'encrypted', path: '/session/counter', withSession: true },
-  {
-    name: 'counter, RedisBackend (node-redis)',
-    server: 'redis',
-    path: '/session/counter',
-    target: 0.8,
-    withSession: true,
-  },
-  {
-    name: 'counter, RedisBackend (node-redis) with encryptAtRest',
-    server: 'redis-sealed',
-    path: '/session/counter',
-    withSession: true,
-  },
-];
-const selected = process.env.BENCH_CASES?.split(',');
-const CASES = ALL_CASES.filter(
-  (test, i) => i < 2 || selected === undefined || selected.some(word => test.name.includes(word)),
-);
-
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const MEASURES = (process.env.BENCH_MEASURES ?? 'instructions,throughput,memory').split(',');
+/** Servers under callgrind at once: one per core. */
+const PARALLEL_CALLGRIND = 2;
 const ROOT = join(__dirname, '..');
 
-/** Servers run compiled JavaScript, as users run them: ts-node alone loads `domain`, which slows every emit. */
+/** Servers run compiled JavaScript, as users run them. */
 function build(): string {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], {
     stdio: 'inherit',
   });
-  return join(ROOT, '.bench-build', 'bench', 'server.js');
+  return join(ROOT, '.bench-build', 'bench');
 }
 
-async function startServer(script: string, scenario: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [script, scenario], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+function reachable(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
   });
+}
+
+/** The apps to run, and a reason for each one left out. */
+async function selectApps(): Promise<{ names: string[]; skipped: string[] }> {
+  const words = process.env.BENCH_APPS?.split(',');
+  const services = { redis: await reachable(6379), postgres: await reachable(5432) };
+  const names: string[] = [];
+  const skipped: string[] = [];
+  for (const [name, app] of Object.entries(APPS)) {
+    if (app.kind !== 'none' && words !== undefined && !words.some(word => name.includes(word))) continue;
+    if (app.needs !== undefined && !services[app.needs]) skipped.push(`${name} (no ${app.needs} on 127.0.0.1)`);
+    else names.push(name);
+  }
+  return { names, skipped };
+}
+
+async function startServer(script: string, name: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [script, name], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
   return { child, port: Number(chunk.toString().trim()) };
 }
 
-async function sessionCookie(port: number, path: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0];
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
 }
 
-async function serverCpu(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/__cpu`);
-  return ((await res.json()) as { micros: number }).micros;
-}
-
-/** Requests per second, and the server's CPU microseconds per request. */
-async function measure(
-  port: number,
-  test: Case,
-  cookie: string,
-  duration = DURATION,
-): Promise<{ rate: number; cpu: number }> {
-  const headers: Record<string, string> = cookie ? { cookie } : {};
-  const before = await serverCpu(port);
-  const result = await autocannon({ url: `http://127.0.0.1:${port}${test.path}`, connections: 16, duration, headers });
-  const cpu = (await serverCpu(port)) - before;
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${test.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rate: result.requests.average, cpu: cpu / result.requests.total };
-}
-
-async function main(): Promise<void> {
-  const script = build();
-  // One process per case: a process that serves one kind of request only, like the bare app it is compared with.
-  const servers = await Promise.all(CASES.map(test => startServer(script, test.server)));
+async function measureThroughput(script: string, names: string[], results: Map<string, Measured>): Promise<void> {
+  const servers = await Promise.all(names.map(name => startServer(script, name)));
   try {
-    // One session cookie per case, fetched once: the never-loaded case must not see a loaded session between rounds.
-    const cookies = await Promise.all(
-      CASES.map((test, i) => (test.withSession ? sessionCookie(servers[i].port, '/session/counter') : '')),
+    const clients = await Promise.all(
+      servers.map(({ port }, i) => sessionClients(port, APPS[names[i]].kind !== 'none')),
     );
-    // Warm-up: let the JIT settle before anything counts.
-    for (const [i, test] of CASES.entries()) await measure(servers[i].port, test, cookies[i], 2);
-    const samples = CASES.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
-    for (let round = 0; round < ROUNDS; round++) {
-      // A different order each round, so no case always runs right after the same neighbour.
-      const order = CASES.map((_, i) => (i + round) % CASES.length);
-      for (const i of order) {
-        // A server idle while the others ran has let V8 age its code: one unmeasured second brings it back.
-        await measure(servers[i].port, CASES[i], cookies[i], 1);
-        const { rate, cpu } = await measure(servers[i].port, CASES[i], cookies[i]);
-        samples[i].rates.push(rate);
-        samples[i].cpus.push(cpu);
+    const samples = names.map(() => ROUTES.map(() => ({ rates: [] as number[], cpus: [] as number[] })));
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const [r, route] of ROUTES.entries()) {
+        if (route !== 'untouched' && round === 0) continue;
+        // A different order each round, so that no app always follows the same neighbour.
+        for (let k = 0; k < names.length; k++) {
+          const i = (k + round) % names.length;
+          if (APPS[names[i]].kind === 'none' && route !== 'untouched') continue;
+          // Round 0 is the warm-up; a server idle while the others ran gets half a second before it counts.
+          await throughput(clients[i], `/${route}`, round === 0 ? SECONDS : 0.5);
+          if (round === 0) continue;
+          const { rate, cpu } = await throughput(clients[i], `/${route}`, SECONDS);
+          samples[i][r].rates.push(rate);
+          samples[i][r].cpus.push(cpu);
+        }
       }
     }
-    const rates = new Map(CASES.map((test, i) => [test.name, median(samples[i].rates)]));
-    const cpus = new Map(CASES.map((test, i) => [test.name, median(samples[i].cpus)]));
-    const bare = rates.get(CASES[0].name)!;
-    const bareCpu = cpus.get(CASES[0].name)!;
-    console.log(
-      `median of ${ROUNDS} rounds of ${DURATION} s after a warm-up, 16 connections, one server process per case\n`,
-    );
-    console.log(
-      'case'.padEnd(36) +
-        'req/s'.padStart(8) +
-        'ratio'.padStart(8) +
-        'CPU µs/req'.padStart(12) +
-        'CPU ratio'.padStart(11) +
-        'target'.padStart(8),
-    );
-    for (const test of CASES) {
-      const ratio = rates.get(test.name)! / bare;
-      const cpu = cpus.get(test.name)!;
-      const verdict = test.target === undefined ? '' : ratio >= test.target ? '  ok' : '  below';
-      console.log(
-        test.name.padEnd(36) +
-          rates.get(test.name)!.toFixed(0).padStart(8) +
-          ratio.toFixed(3).padStart(8) +
-          cpu.toFixed(1).padStart(12) +
-          (bareCpu / cpu).toFixed(3).padStart(11) +
-          (test.target?.toFixed(2) ?? '').padStart(8) +
-          verdict,
-      );
+    for (const [i, name] of names.entries()) {
+      const measured = results.get(name)!;
+      measured.rate = perRoute(route => median(samples[i][ROUTES.indexOf(route)].rates));
+      measured.cpu = perRoute(route => median(samples[i][ROUTES.indexOf(route)].cpus));
     }
-    console.log("\nCPU ratio: bare CPU per request / this case's, the throughput ratio of a CPU-bound server.");
+    for (const list of clients) for (const client of list) client.close();
   } finally {
-    for (const { child } of servers) child.kill();
+    await Promise.all(servers.map(({ child }) => stop(child)));
   }
 }
 
+async function measureInstructions(script: string, names: string[], results: Map<string, Measured>): Promise<void> {
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const routes = APPS[name].kind === 'none' ? (['untouched'] as const) : ROUTES;
+      results.get(name)!.instructions = await instructionsPerRequest(script, name, routes, APPS[name].kind !== 'none');
+      console.log(`  counted: ${name}`);
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_CALLGRIND }, worker));
+}
+
+/** Heap bytes per live session of each in-memory store, each filled in a process of its own. */
+function measureMemory(folder: string): Map<string, number> {
+  const script = join(folder, 'memory.js');
+  return new Map(
+    MEMORY_STORES.map(store => [
+      store,
+      Number(execFileSync(process.execPath, ['--expose-gc', script, store], { encoding: 'utf8' }).trim()),
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  const { names, skipped } = await selectApps();
+  if (MEASURES.includes('instructions') && !hasCallgrind()) skipped.push('instruction counts (valgrind not installed)');
+  const folder = build();
+  const script = join(folder, 'server.js');
+  const results = new Map(names.map(name => [name, {} as Measured]));
+  const started = Date.now();
+  if (MEASURES.includes('throughput')) {
+    console.log(`throughput: ${names.length} apps, ${ROUNDS} rounds of ${SECONDS} s per route...`);
+    await measureThroughput(script, names, results);
+  }
+  if (MEASURES.includes('instructions') && hasCallgrind()) {
+    console.log(`instructions: ${names.length} apps under callgrind, ${PARALLEL_CALLGRIND} at a time...`);
+    await measureInstructions(script, names, results);
+  }
+  const settings =
+    `Throughput: median of ${ROUNDS} rounds of ${SECONDS} s per route, 16 keep-alive connections each with its own ` +
+    `session; instructions: callgrind, the median of 7 windows of 100 requests after 3000 of every route, uninstrumented. ${Math.round((Date.now() - started) / 1000)} s in all.`;
+  const memory = MEASURES.includes('memory') ? measureMemory(folder) : new Map<string, number>();
+  console.log(`\n${ratioTable(results)}\n`);
+  if (memory.size > 0) console.log(`${memoryTable(memory)}\n`);
+  for (const reason of skipped) console.log(`skipped: ${reason}`);
+  const file = join(ROOT, 'bench', 'results.md');
+  writeFileSync(file, resultsMarkdown(results, memory, settings, skipped));
+  console.log(`written: ${file}`);
+}
+
+function perRoute(value: (route: Route) => number): Record<Route, number> {
+  return Object.fromEntries(ROUTES.map(route => [route, value(route)])) as Record<Route, number>;
+}
+
 function median(values: number[]): number {
+  if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;

@@ -1,25 +1,26 @@
 /**
  * InMemoryBackend: sessions in this process's memory, for tests, demos and single-process apps.
  *
- * Records are stored as JSON text per top-level key, so a handler can never reach a stored object by reference, and
- * requests that change different keys of one session all keep their changes (the same merge as RedisBackend's).
+ * Each record is kept as one JSON text, so a handler can never reach a stored object by reference, and a session
+ * costs little more than its text (one string, where a Map of fields took twice the heap). A write from a request
+ * applies only the keys it changed to what is stored, so requests that change different keys of one session all
+ * keep their changes (the same merge as RedisBackend's).
  * Memory is bounded: past `maxEntries` the least recently written session is evicted, and expired entries are
  * dropped when met or while writing, a couple at a time, so no request pays for a full scan. With `userKey`, each
  * user's sessions are indexed in a map beside the sessions ("log out everywhere").
  */
 import { SessionError } from '../errors';
-import { stringifySession } from '../serializers/json';
-import { type FieldChanges, fieldChanges, recordFromFields } from '../serializers/record-fields';
+import { parseSession, stringifySession } from '../serializers/json';
 import { METADATA_KEY, type SessionRecord, type RecordMetadata } from '../record';
 import { digest } from '../internal/digest';
-import { BackendContext, SessionBackend, contextNow, createUnderFreeId } from './backend';
+import { BackendContext, SessionBackend, type SessionChanges, contextNow, createUnderFreeId } from './backend';
 import {
   UserIndex,
   type UserIndexOptions,
   type UserSessionInfo,
   type UserSessions,
   sessionInfo,
-  userOfJson,
+  userName,
 } from './user-sessions';
 
 /** Options of {@link InMemoryBackend}. */
@@ -33,8 +34,8 @@ export interface InMemoryBackendOptions extends UserIndexOptions {
 }
 
 interface Entry {
-  /** Top-level key to the JSON text of its value. */
-  fields: Map<string, string>;
+  /** The record's JSON text. */
+  text: string;
   /** Unix seconds. */
   expiresAt: number;
   /** The user it belongs to, with a `userKey`. */
@@ -79,7 +80,7 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
 
   async read(sessionId: string, ctx?: BackendContext): Promise<SessionRecord | undefined> {
     const entry = this.live(sessionId, contextNow(ctx));
-    return entry === undefined ? undefined : recordFromFields([...entry.fields].flat());
+    return entry === undefined ? undefined : parseSession(entry.text);
   }
 
   /**
@@ -91,25 +92,21 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
     const now = contextNow(ctx);
     const expiresAt = now + (ctx?.ttl ?? DEFAULT_TTL);
     if (ctx?.isNew === true) {
-      const fields = applyChanges(new Map(), fieldChanges(data));
+      const text = stringifySession(data);
       return createUnderFreeId(this, sessionId, id => {
         if (this.live(id, now) !== undefined) return false;
-        this.store(id, fields, expiresAt, now);
+        this.store(id, text, this.userOf(data), expiresAt, now);
         return true;
       });
     }
     const id = sessionId ?? this.generateId();
-    let fields = new Map<string, string>();
-    let changes = fieldChanges(data);
+    let record = data;
     if (sessionId !== undefined && ctx?.isNew === false) {
       const entry = this.live(id, now);
       if (entry === undefined) return id; // destroyed or expired meanwhile: that wins over this slower request
-      if (ctx.changes !== undefined) {
-        fields = entry.fields;
-        changes = fieldChanges(data, ctx.changes.changed, ctx.changes.removed);
-      }
+      if (ctx.changes !== undefined) record = withChanges(parseSession(entry.text) ?? {}, data, ctx.changes);
     }
-    this.store(id, applyChanges(fields, changes), expiresAt, now);
+    this.store(id, stringifySession(record), this.userOf(record), expiresAt, now);
     return id;
   }
 
@@ -118,8 +115,9 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
     const now = contextNow(ctx);
     const entry = this.live(sessionId, now);
     if (entry === undefined) return;
-    entry.fields.set(METADATA_KEY, stringifySession(metadata));
-    this.store(sessionId, entry.fields, now + ctx.ttl, now);
+    const record = parseSession(entry.text) ?? {};
+    record[METADATA_KEY] = metadata;
+    this.store(sessionId, stringifySession(record), entry.user, now + ctx.ttl, now);
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -146,8 +144,10 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
     for (const id of this.sessionsOfUser.get(this.users.nameOf(userId)) ?? []) {
       const entry = this.live(id, Math.floor(now / 1000));
       if (entry === undefined) continue;
-      const label = this.users.labelKey === '' ? undefined : entry.fields.get(this.users.labelKey);
-      listed.push(sessionInfo(digest(id), entry.fields.get(METADATA_KEY), label, entry.expiresAt * 1000 - now));
+      const record = parseSession(entry.text) ?? {};
+      const label = this.users.labelKey === '' ? undefined : JSON.stringify(record[this.users.labelKey]);
+      const metadata = JSON.stringify(record[METADATA_KEY]);
+      listed.push(sessionInfo(digest(id), metadata, label, entry.expiresAt * 1000 - now));
     }
     return listed;
   }
@@ -163,10 +163,14 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
     return destroyed;
   }
 
-  private store(id: string, fields: Map<string, string>, expiresAt: number, now: number): void {
+  /** The user `record` belongs to, with a `userKey`. */
+  private userOf(record: SessionRecord): string | undefined {
+    return this.users.enabled ? userName(record[this.users.userKey]) : undefined;
+  }
+
+  private store(id: string, text: string, user: string | undefined, expiresAt: number, now: number): void {
     this.drop(id); // re-inserted last: most recently written
-    const user = this.users.enabled ? userOfJson(fields.get(this.users.userKey)) : undefined;
-    this.entries.set(id, { fields, expiresAt, user });
+    this.entries.set(id, { text, expiresAt, user });
     if (user !== undefined) {
       const ids = this.sessionsOfUser.get(user);
       if (ids === undefined) this.sessionsOfUser.set(user, new Set([id]));
@@ -204,9 +208,12 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
   }
 }
 
-/** `fields` with the changes applied. */
-function applyChanges(fields: Map<string, string>, changes: FieldChanges): Map<string, string> {
-  for (const key of changes.removed) fields.delete(key);
-  for (let i = 0; i < changes.set.length; i += 2) fields.set(changes.set[i], changes.set[i + 1]);
-  return fields;
+/** `stored` with the keys a request changed taken from `data`, and those it removed deleted. */
+function withChanges(stored: SessionRecord, data: SessionRecord, { changed, removed }: SessionChanges): SessionRecord {
+  for (const key of removed) delete stored[key];
+  for (const key of changed) {
+    if (Object.hasOwn(data, key)) stored[key] = data[key];
+    else delete stored[key];
+  }
+  return stored;
 }
