@@ -16,7 +16,16 @@ import {
   ttlOf,
   writeNothing,
 } from './backend';
-import type { UserIndex } from './user-sessions';
+import { type UserIndex, type UserSessionInfo, sessionInfo } from './user-sessions';
+
+/** A row as the user-listing statements return it: its key, the metadata's and the label's JSON text, its expiry. */
+export interface UserRow {
+  id: string;
+  metadata: string | null;
+  label: string | null;
+  /** Unix seconds (PostgreSQL's bigint arrives as a string). */
+  expires: number | string;
+}
 
 /**
  * The statements of a row store. `key` is the row key (the digest of the id), `text` the record's JSON as stored,
@@ -58,8 +67,13 @@ export class RowFormat {
     return this.sealer === undefined ? [name] : this.sealer.userTags(name);
   }
 
+  /** What `listUserSessions()` shows of a row, at `nowMs`. */
+  sessionInfo(row: UserRow, nowMs: number): UserSessionInfo {
+    return sessionInfo(row.id, row.metadata, this.labelText(row.id, row.label), Number(row.expires) * 1000 - nowMs);
+  }
+
   /** The JSON text of the label stored as `labelJson` in the row `key`. */
-  labelText(key: string, labelJson: string | null): string | undefined {
+  private labelText(key: string, labelJson: string | null): string | undefined {
     if (labelJson === null || this.users.labelKey === '') return undefined;
     return this.sealer === undefined
       ? labelJson

@@ -13,14 +13,8 @@ import type { RecordMetadata, SessionRecord } from '../../record';
 import { fieldsText } from '../../serializers/record-fields';
 import { type EncryptAtRestOptions, ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
-import { RowFormat, type RowWrites } from '../row-writes';
-import {
-  UserIndex,
-  type UserIndexOptions,
-  type UserSessionInfo,
-  type UserSessions,
-  sessionInfo,
-} from '../user-sessions';
+import { RowFormat, type RowWrites, type UserRow } from '../row-writes';
+import { UserIndex, type UserIndexOptions, type UserSessionInfo, type UserSessions } from '../user-sessions';
 import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
@@ -144,9 +138,7 @@ export class PostgresBackend extends SessionBackend implements UserSessions {
     const users = this.format.userColumns(userId);
     const now = Date.now();
     const { rows } = await this.query(this.sql.listUser, [users, this.format.users.labelKey, Math.floor(now / 1000)]);
-    return (rows as Array<{ id: string; metadata: string | null; label: string | null; expires: string }>).map(row =>
-      sessionInfo(row.id, row.metadata, this.format.labelText(row.id, row.label), Number(row.expires) * 1000 - now),
-    );
+    return (rows as UserRow[]).map(row => this.format.sessionInfo(row, now));
   }
 
   async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {

@@ -7,7 +7,10 @@
  * that does nothing if the session is gone, so concurrent requests on one session keep each other's changes and a
  * logout stays a logout. See docs/backends.md for the exact semantics.
  *
- * About 260 lines: the contract's methods and the user index's public queries share one connection and key scheme.
+ * With `encryptAtRest`, values are sealed (see at-rest.ts) and the user index is kept by a keyed hash of the user id.
+ *
+ * About 290 lines: the contract's methods, the user index's public queries and the sealing share one connection
+ * and key scheme.
  */
 import { SessionError } from '../../errors';
 import { METADATA_KEY, type RecordMetadata, type SessionRecord } from '../../record';

@@ -18,7 +18,7 @@ import { stringifySession } from '../../serializers/json';
 import { ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
 import { RowFormat, type RowWrites } from '../row-writes';
-import { UserIndex, type UserSessionInfo, type UserSessions, sessionInfo } from '../user-sessions';
+import { UserIndex, type UserSessionInfo, type UserSessions } from '../user-sessions';
 import { isTableName, keyPath, sqliteSessionSchema } from './schema';
 import { checkedDatabase, invalid, openFile } from './database';
 import type { SqliteBackendOptions } from './options';
@@ -126,9 +126,7 @@ export class SqliteBackend extends SessionBackend implements UserSessions {
     const { labelKey } = this.format.users;
     const now = Date.now();
     const rows = this.sql.listUser.all(labelKey === '' ? null : keyPath(labelKey), users, Math.floor(now / 1000));
-    return rows.map(row =>
-      sessionInfo(row.id, row.metadata, this.format.labelText(row.id, row.label), row.expires * 1000 - now),
-    );
+    return rows.map(row => this.format.sessionInfo(row, now));
   }
 
   async destroyUserSessions(userId: string | number, options: { except?: string } = {}): Promise<number> {

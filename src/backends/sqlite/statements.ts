@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { METADATA_KEY } from '../../record';
+import type { UserRow } from '../row-writes';
 import { keyPath, quotedTable } from './schema';
 
 /**
@@ -25,14 +26,6 @@ export interface KeyChanges {
   /** Key, JSON text, key, JSON text, ... */
   readonly set: readonly string[];
   readonly removed: readonly string[];
-}
-
-/** A row as `listUser` returns it: the metadata's and the label's JSON text, or null. */
-export interface UserRow {
-  id: string;
-  metadata: string | null;
-  label: string | null;
-  expires: number;
 }
 
 export class SessionStatements {
