@@ -11,6 +11,7 @@ import { cookieHeader, sessionCookie } from '../support/cookies';
 import {
   type AnyRedisClient,
   DRIVERS,
+  REDIS_URL,
   closeClient,
   deleteKeys,
   describeWithRedis,
@@ -20,6 +21,7 @@ import {
   uniquePrefix,
 } from '../support/redis';
 import { sessionApp } from '../support/session-controller';
+import { createClient } from 'redis';
 
 const NOW = Math.floor(Date.now() / 1000);
 
@@ -283,6 +285,30 @@ describeWithRedis('RedisBackend', () => {
       });
     });
   }
+
+  describe('with a node-redis client speaking RESP3', () => {
+    it('reads, merges and lists sessions: hash replies arrive as maps, and are read as such', async () => {
+      const client = createClient({ url: REDIS_URL, RESP: 3 });
+      client.on('error', () => {});
+      await client.connect();
+      const prefix = uniquePrefix('resp3');
+      try {
+        const backend = new RedisBackend({ client, prefix, userKey: 'userId' });
+        const id = await backend.write({ userId: 7, cart: ['book'] }, undefined, ctx({ isNew: true }));
+        await backend.write(
+          { userId: 7, cart: ['book', 'pen'] },
+          id,
+          ctx({ isNew: false, changes: { changed: ['cart'], removed: [] } }),
+        );
+        expect(await backend.read(id)).to.deep.equal({ userId: 7, cart: ['book', 'pen'] });
+        expect((await backend.listUserSessions(7)).map(info => info.handle)).to.deep.equal([backend.handleOf(id)]);
+        expect(await backend.read(backend.generateId())).to.equal(undefined);
+      } finally {
+        await deleteKeys(prefix, client as unknown as AnyRedisClient);
+        await client.quit();
+      }
+    });
+  });
 });
 
 /** Counts calls of one method of `backend` until restored. */

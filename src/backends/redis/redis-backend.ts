@@ -28,7 +28,7 @@ import {
 } from '../user-sessions';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
-import { INDEX, READ, REMOVE, TOUCH, USER_SESSION, WRITE } from './scripts';
+import { INDEX, REMOVE, TOUCH, USER_SESSION, WRITE } from './scripts';
 import { SessionKeys, digest } from './session-keys';
 import { storedForms } from './user-index';
 
@@ -127,7 +127,7 @@ export class RedisBackend extends SessionBackend implements UserSessions {
 
   async read(sessionId: string): Promise<SessionRecord | undefined> {
     const handle = digest(sessionId);
-    const record = recordFromReply(await this.redis.script(READ, this.keys.sessionOfHandle(handle), []));
+    const record = recordFromReply(await this.redis.readHash(this.keys.sessionOfHandle(handle)));
     if (record === undefined || this.sealer === undefined) return record;
     delete record[USER_TAG_FIELD];
     return this.sealer.openRecord(handle, record);

@@ -77,6 +77,20 @@ export class RedisConnection {
     });
   }
 
+  /**
+   * The fields and values of the hash at `key`, flat (`[]` when there is none). A plain HGETALL, not a script: a
+   * script call costs redis-server several times a command. A key of another type (another program's data) is
+   * answered with WRONGTYPE, and that is no hash: `[]`.
+   */
+  async readHash(key: string): Promise<unknown[]> {
+    try {
+      return flatReply(await this.command(key, ['HGETALL', key]));
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('WRONGTYPE')) return [];
+      throw error;
+    }
+  }
+
   /** Runs `script` on `key` with `args`: EVALSHA, then EVAL once if Redis (restarted, or another node) lacks it. */
   async script(script: LuaScript, key: string, args: readonly string[]): Promise<unknown> {
     try {
@@ -96,6 +110,13 @@ function withoutCommand(error: unknown): Error {
   const plain = new Error(error instanceof Error ? error.message : String(error));
   plain.name = error instanceof Error ? error.name : 'Error';
   return plain;
+}
+
+/** A hash reply as a flat list: RESP2 answers one already; RESP3 clients answer a map (an object or a `Map`). */
+function flatReply(reply: unknown): unknown[] {
+  if (Array.isArray(reply)) return reply;
+  if (reply instanceof Map) return [...reply].flat();
+  return typeof reply === 'object' && reply !== null ? Object.entries(reply).flat() : [];
 }
 
 function isNoScript(error: unknown): boolean {

@@ -6,12 +6,6 @@
  */
 import { LuaScript } from './redis-connection';
 
-/** Reads a session: its fields and values, flat, or nil. */
-export const READ = new LuaScript(`
-if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return false end
-return redis.call('HGETALL', KEYS[1])
-`);
-
 /**
  * Writes a session.
  * ARGV: mode, ttl (seconds >= 1), user field ('' for none), n, then n field/value pairs, then fields to delete.
