@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RedisCommandSender } from './redis-clients';
+import { withDeadline } from '../../internal/deadline';
 import { RedisUnavailableError } from './redis-unavailable';
 
 /** A Lua script, sent by its SHA1 and by its text only when Redis does not know it yet. */
@@ -53,28 +54,14 @@ export class RedisConnection {
       () => this.pending--,
       () => this.pending--,
     );
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new RedisUnavailableError(
-              'timeout',
-              `Redis did not answer within ${this.commandTimeout} ms (commandTimeout)`,
-            ),
-          ),
-        this.commandTimeout,
-      );
-      sent.then(
-        value => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(withoutCommand(error));
-        },
-      );
-    });
+    // On the shared deadline ticker, not a timer per command: a setTimeout/clearTimeout pair costs more than the
+    // command's own work in the client.
+    return withDeadline(
+      sent.catch((error: unknown) => Promise.reject(withoutCommand(error))),
+      this.commandTimeout,
+      () =>
+        new RedisUnavailableError('timeout', `Redis did not answer within ${this.commandTimeout} ms (commandTimeout)`),
+    );
   }
 
   /**
