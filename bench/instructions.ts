@@ -69,7 +69,6 @@ export async function instructionsPerRequest(
         windows.push(await dump(child, folder));
       }
       counts[route] = (median(windows) - overhead) / WINDOW;
-      if (process.env.BENCH_DEBUG) console.log(name, route, overhead, windows.join(' '));
     }
     client.close();
     return counts;

@@ -2,11 +2,12 @@
  * What the stores that keep one row per session (PostgreSQL, SQLite) share: the choice among the four writes `ctx`
  * asks for, the row's user column for the user index, and encryption at rest. They supply only the statements.
  */
+import { SessionError } from '../errors';
 import { digest } from '../internal/digest';
 import type { SessionRecord } from '../record';
 import { type FieldChanges, fieldChanges, fieldsText } from '../serializers/record-fields';
 import { parseSession, stringifySession } from '../serializers/json';
-import type { ValueSealer } from './at-rest';
+import { type EncryptAtRestOptions, ValueSealer } from './at-rest';
 import {
   type BackendContext,
   type SessionBackend,
@@ -16,7 +17,40 @@ import {
   ttlOf,
   writeNothing,
 } from './backend';
-import { type UserIndex, type UserSessionInfo, sessionInfo } from './user-sessions';
+import { UserIndex, type UserIndexOptions, type UserSessionInfo, sessionInfo } from './user-sessions';
+
+/** The options PostgresBackend and SqliteBackend share. */
+export interface RowStoreOptions extends UserIndexOptions {
+  /**
+   * Create the table and its indexes on first use; `false` when migrations do it (with `postgresSessionSchema()` or
+   * `sqliteSessionSchema()`). @default true
+   */
+  createTable?: boolean;
+  /** Seconds between background deletions of expired rows, jittered by ±25 %; `0`: none (call `prune()`). @default 600 */
+  pruneInterval?: number;
+  /** Seal every stored value with AES-256-GCM (see docs/backends.md); off by default. */
+  encryptAtRest?: EncryptAtRestOptions;
+}
+
+const DEFAULT_PRUNE_INTERVAL = 600;
+/** Longest prune interval: its jittered delay must still fit a Node timer (about 24.8 days). */
+const MAX_PRUNE_INTERVAL = 1_000_000;
+
+/** The shared options of the row store `backend`, checked; throws `INVALID_OPTION` naming the first bad one. */
+export function rowStoreSettings(
+  backend: string,
+  options: RowStoreOptions,
+): { createTable: boolean; pruneInterval: number; format: RowFormat } {
+  const { createTable = true, pruneInterval = DEFAULT_PRUNE_INTERVAL } = options;
+  const invalid = (option: string, expected: string) =>
+    new SessionError('INVALID_OPTION', `Invalid ${backend} option \`${option}\`: ${expected}`);
+  if (typeof createTable !== 'boolean') throw invalid('createTable', 'expected true or false');
+  if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
+    throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
+  }
+  const format = new RowFormat(new UserIndex(backend, options), ValueSealer.of(backend, options.encryptAtRest));
+  return { createTable, pruneInterval, format };
+}
 
 /** A row as the user-listing statements return it: its key, the metadata's and the label's JSON text, its expiry. */
 export interface UserRow {

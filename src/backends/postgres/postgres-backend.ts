@@ -11,10 +11,9 @@ import { debug } from '../../internal/debug';
 import { digest } from '../../internal/digest';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { fieldsText } from '../../serializers/record-fields';
-import { type EncryptAtRestOptions, ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
-import { RowFormat, type RowWrites, type UserRow } from '../row-writes';
-import { UserIndex, type UserIndexOptions, type UserSessionInfo, type UserSessions } from '../user-sessions';
+import { RowFormat, type RowStoreOptions, type RowWrites, type UserRow, rowStoreSettings } from '../row-writes';
+import type { UserSessionInfo, UserSessions } from '../user-sessions';
 import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
@@ -23,7 +22,7 @@ export interface PostgresQueryable {
 }
 
 /** Options of {@link PostgresBackend}. */
-export interface PostgresBackendOptions extends UserIndexOptions {
+export interface PostgresBackendOptions extends RowStoreOptions {
   /**
    * A `pg` 8 `Pool` (or a connected `Client`); the app owns it: PostgresBackend never connects or ends it. For
    * fail-fast behaviour give the pool a `connectionTimeoutMillis` and a `query_timeout` (the middleware's
@@ -32,19 +31,10 @@ export interface PostgresBackendOptions extends UserIndexOptions {
   pool: PostgresQueryable;
   /** The table, optionally schema-qualified (`app.sessions`). @default 'sessions' */
   table?: string;
-  /** Create the table and its index on first use; `false` when migrations do it (see `postgresSessionSchema()`). @default true */
-  createTable?: boolean;
-  /** Seconds between background deletions of expired rows, jittered by ±25 %; `0`: none. @default 600 */
-  pruneInterval?: number;
-  /** Seal every stored value with AES-256-GCM (see docs/backends.md); off by default. */
-  encryptAtRest?: EncryptAtRestOptions;
 }
 
-const DEFAULT_PRUNE_INTERVAL = 600;
 /** U+0000 in JSON text: `\\u0000` after an even number of backslashes (an odd one escapes the backslash). */
 const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
-/** Longest prune interval: its jittered delay must still fit a Node timer (about 24.8 days). */
-const MAX_PRUNE_INTERVAL = 1_000_000;
 
 /**
  * Sessions in PostgreSQL: shared by every process of the app, revocable, kept across restarts.
@@ -76,21 +66,15 @@ export class PostgresBackend extends SessionBackend implements UserSessions {
   constructor(options: PostgresBackendOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw invalid('options', 'expected an object with a `pool`');
-    const { pool, table = 'sessions', createTable = true, pruneInterval = DEFAULT_PRUNE_INTERVAL } = options;
+    const { pool, table = 'sessions' } = options;
     if (typeof (pool as Partial<PostgresQueryable> | null)?.query !== 'function') {
       throw invalid('pool', 'expected a pg Pool or Client (new Pool() from the pg package)');
     }
     if (typeof table !== 'string' || !isTableName(table)) {
       throw invalid('table', 'expected a table name of letters, digits and _, optionally schema-qualified');
     }
-    if (typeof createTable !== 'boolean') throw invalid('createTable', 'expected true or false');
-    if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
-      throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
-    }
-    this.format = new RowFormat(
-      new UserIndex('PostgresBackend', options),
-      ValueSealer.of('PostgresBackend', options.encryptAtRest),
-    );
+    const { createTable, pruneInterval, format } = rowStoreSettings('PostgresBackend', options);
+    this.format = format;
     this.pool = pool;
     this.sql = statements(table);
     this.schema = createTable ? postgresSessionSchema(table) : undefined;

@@ -2,8 +2,7 @@
  * The options of SqliteBackend, with the Database it accepts declared here: the package's public types need none of
  * better-sqlite3's (files that use the driver's types are never reached from the package's entry point).
  */
-import type { EncryptAtRestOptions } from '../at-rest';
-import type { UserIndexOptions } from '../user-sessions';
+import type { RowStoreOptions } from '../row-writes';
 
 /**
  * What SqliteBackend needs of a better-sqlite3 12 `Database` the app passes: declared here, so that the package's
@@ -18,15 +17,9 @@ export interface SqliteDatabase {
 }
 
 /** Options of {@link SqliteBackend} that both forms share. */
-interface SqliteBackendSharedOptions extends UserIndexOptions {
+interface SqliteBackendSharedOptions extends RowStoreOptions {
   /** The table: letters, digits and `_`, at most 63. @default 'sessions' */
   table?: string;
-  /** Create the table and its expiry index if absent; `false` when migrations do it (see `sqliteSessionSchema()`). @default true */
-  createTable?: boolean;
-  /** Seconds between background deletions of expired rows, jittered by ±25 %; `0`: none (call `prune()`). @default 600 */
-  pruneInterval?: number;
-  /** Seal every stored value with AES-256-GCM (see docs/backends.md); off by default. */
-  encryptAtRest?: EncryptAtRestOptions;
 }
 
 /** Options of {@link SqliteBackend}: a file it opens and owns, or a better-sqlite3 `Database` the app owns. */

@@ -15,19 +15,15 @@ import { debug } from '../../internal/debug';
 import type { RecordMetadata, SessionRecord } from '../../record';
 import { digest } from '../../internal/digest';
 import { stringifySession } from '../../serializers/json';
-import { ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
-import { RowFormat, type RowWrites } from '../row-writes';
-import { UserIndex, type UserSessionInfo, type UserSessions } from '../user-sessions';
+import { RowFormat, type RowWrites, rowStoreSettings } from '../row-writes';
+import type { UserSessionInfo, UserSessions } from '../user-sessions';
 import { isTableName, keyPath, sqliteSessionSchema } from './schema';
 import { checkedDatabase, invalid, openFile } from './database';
 import type { SqliteBackendOptions } from './options';
 import { SessionStatements, supportsKeyPaths } from './statements';
 
 const DEFAULT_TABLE = 'sessions';
-const DEFAULT_PRUNE_INTERVAL = 600;
-/** Longest prune interval: its jittered delay must still fit a Node timer (about 24.8 days). */
-const MAX_PRUNE_INTERVAL = 1_000_000;
 /** Rows deleted per statement while pruning: each batch holds the write lock only briefly. */
 const PRUNE_BATCH = 500;
 
@@ -57,17 +53,11 @@ export class SqliteBackend extends SessionBackend implements UserSessions {
     if (typeof options !== 'object' || options === null) {
       throw invalid('options', 'expected an object with a `filename` or a `database`');
     }
-    const { table = DEFAULT_TABLE, createTable = true, pruneInterval = DEFAULT_PRUNE_INTERVAL } = options;
+    const { table = DEFAULT_TABLE } = options;
     if (!isTableName(table))
       throw invalid('table', 'expected 1 to 63 letters, digits and _, not starting with a digit');
-    if (typeof createTable !== 'boolean') throw invalid('createTable', 'expected true or false');
-    if (!Number.isInteger(pruneInterval) || pruneInterval < 0 || pruneInterval > MAX_PRUNE_INTERVAL) {
-      throw invalid('pruneInterval', `expected whole seconds from 0 (no pruning) to ${MAX_PRUNE_INTERVAL}`);
-    }
-    this.format = new RowFormat(
-      new UserIndex('SqliteBackend', options),
-      ValueSealer.of('SqliteBackend', options.encryptAtRest),
-    );
+    const { createTable, pruneInterval, format } = rowStoreSettings('SqliteBackend', options);
+    this.format = format;
     this.ownsDatabase = options.database === undefined;
     this.db = this.ownsDatabase ? openFile(options) : checkedDatabase(options);
     try {
