@@ -250,11 +250,15 @@ class ResShapes {
     return res.end('writeHead with a flat array and two cookies');
   }
 
-  /** Sends, then returns undefined: routing-controllers answers 404 on the sent response. */
+  /**
+   * Sends, then returns undefined: routing-controllers answers 404 on the sent response. `?late`: returns once the
+   * response is out, so that 404 and its `next(err)` come after the hold was released.
+   */
   @Get('/send-undefined')
   async sendUndefined(@Req() req: Request, @Res() res: Response) {
     await touch(req);
     res.status(200).send('sent, then returned undefined');
+    if (req.query.late !== undefined) await new Promise(resolve => res.once('finish', resolve));
   }
 }
 
@@ -850,6 +854,8 @@ describe('commit point: the session is committed before the status line goes out
                 ['/commit/error/http', 400],
                 ['/commit/res/send', 201],
                 ['/commit/res/send', 503, true],
+                // A success released at once; then routing-controllers' 404 and next(err) reach the final handler.
+                ['/commit/res/send-undefined?late', 200],
                 ['/commit/error/plain', 500],
                 ['/commit/json/async', 200],
               ];

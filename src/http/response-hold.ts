@@ -7,12 +7,11 @@
  * and an error response is sent instead. So the client never sees a success for data that was not saved.
  *
  * Why each detail exists (see the project notes on the commit point):
- * - Header changes after the first wire call are ignored: in plain Node they would throw, and an error response
- *   reports `headersSent` false while held, so express's final handler (reached through routing-controllers'
- *   `next(err)`) writes its own page over it. Ignoring its calls keeps the handler's response intact.
- * - Replay, and the error response of a failed commit, wait for at least two event-loop turns: the router reaches
- *   that final handler through `setImmediate`, and it must find an error response still held, or it destroys the
- *   keep-alive socket.
+ * - Header changes after the first wire call are ignored: in plain Node they would throw, and express's final
+ *   handler (reached through routing-controllers' `next(err)`) would write its own page over an error response.
+ * - An ended error response reports `headersSent` false, held or sent: the final handler destroys the keep-alive
+ *   socket of a response it finds sent, and its own page is ignored anyway. So the response goes out as soon as the
+ *   commit is done, without waiting for that handler, which the router may reach turns later.
  * - `end()` and `write()` call `this.writeHead()` internally: during replay every wrapper passes straight through.
  *
  * The wrappers live on `http.ServerResponse.prototype`, installed once, and act only on responses that carry a hold
@@ -122,12 +121,6 @@ class ResponseHold {
   private needsDrain = false;
   private statusCode = 200;
   private statusMessage: string | undefined;
-  /** Two event-loop turns have passed since the start (see above). */
-  private turnsDone = false;
-  private committed = false;
-  private cookie: string | undefined;
-  /** The commit failed with this: answered with an error response once the turns are done, like a success. */
-  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly res: HeldResponse,
@@ -140,14 +133,14 @@ class ResponseHold {
   }
 
   /**
-   * What `headersSent` tells express's final handler (reached through routing-controllers' `next()`) while the
-   * response is held: what it would see without the hold for a stream in progress or a successful response, so it
-   * leaves them alone. An error response reports false until really sent: routing-controllers follows it with
-   * `next(err)`, and the final handler destroys the keep-alive socket of a response already sent.
+   * What `headersSent` tells express's final handler (reached through routing-controllers' `next()`): for a stream
+   * in progress or a successful response, what it would see without the hold, so it leaves them alone. An error
+   * response reports false, even once sent: routing-controllers follows it with `next(err)`, and the final handler
+   * destroys the keep-alive socket of a response it finds sent. Its own page is ignored, as every call after `end()`.
    */
   headersSent(): boolean {
-    const res = this.res;
-    return res._header != null || (this.started && (!this.ended || res.statusCode < 400));
+    if (this.ended) return this.res.statusCode < 400;
+    return this.started || this.res._header != null;
   }
 
   wire(method: WireMethod, args: unknown[]): unknown {
@@ -168,32 +161,12 @@ class ResponseHold {
     this.started = true;
     this.statusCode = method === 'writeHead' ? Number(args[0]) : this.res.statusCode;
     this.statusMessage = this.res.statusMessage;
-    setImmediate(secondTurn, this);
     this.commit(this.statusCode)
       .then(
-        cookie => {
-          this.committed = true;
-          this.cookie = cookie;
-          this.release();
-        },
-        error => {
-          this.failure = { error };
-          this.release();
-        },
+        cookie => this.replay(cookie),
+        error => this.fail(error),
       )
       .catch(error => this.res.destroy(error as Error));
-  }
-
-  /** Once both the commit is done and two turns have passed: replays the response, or answers the failure. */
-  release(): void {
-    if (!this.turnsDone) return;
-    if (this.failure !== undefined) this.fail(this.failure.error);
-    else if (this.committed) this.replay(this.cookie);
-  }
-
-  markTurnsDone(): void {
-    this.turnsDone = true;
-    this.release();
   }
 
   private replay(cookie: string | undefined): void {
@@ -266,14 +239,6 @@ class ResponseHold {
       this.res.emit('drain');
     }
   }
-}
-
-function secondTurn(hold: ResponseHold): void {
-  setImmediate(turnsDone, hold);
-}
-
-function turnsDone(hold: ResponseHold): void {
-  hold.markTurnsDone();
 }
 
 function byteLength(chunk: unknown): number {
