@@ -842,7 +842,7 @@ describe('commit point: the session is committed before the status line goes out
       describe('keep-alive', () => {
         it('reuses one socket across sequential requests, including ones whose handler throws', async () => {
           // ErrorShapes last, so `GET /commit/error/plain` is the app's last route: express reaches its final handler
-          // through setImmediate there (synchronously after other routes), the case that needs the longer hold.
+          // through setImmediate there (synchronously after other routes), after the error response went out.
           const { app, backend } = setup(major, 0, [JsonShapes, ResShapes, ErrorShapes]);
           const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
           try {

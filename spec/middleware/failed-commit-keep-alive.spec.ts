@@ -1,7 +1,7 @@
 /**
  * A failed commit on the app's last route: express reaches its final handler through `setImmediate` there, after
- * routing-controllers' `next(err)`, and must still find the error response held, or it destroys the keep-alive
- * socket. The error response of a failed commit waits for the same two turns as a successful replay.
+ * routing-controllers' `next(err)`, possibly once the 503 went out; it must find `headersSent` false, or it destroys
+ * the keep-alive socket.
  */
 import { expect } from 'chai';
 import type { Request } from 'express';

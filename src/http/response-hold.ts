@@ -20,7 +20,7 @@
  * They are installed when sessions are configured, before any request: middlewares such as compression keep their
  * own reference to `res.write` / `res.end`, and one taken before the wrappers existed would bypass the hold.
  *
- * One machine (held, replaying, released, failed) in one file, a little over 250 lines: its states and the wrappers
+ * One machine (held, replaying, released, failed) in one file, about 250 lines: its states and the wrappers
  * that consult them read best side by side.
  */
 import { ServerResponse } from 'node:http';
