@@ -39,18 +39,43 @@ export interface BenchApp {
 }
 
 /**
- * A Redis client whose keys under `prefix` are deleted when the process ends. Drivers are loaded only by the apps
- * that use them, so the others pay nothing for a driver's import.
+ * The Redis client of an app. By default node-redis on `REDIS_URL`, its keys under `prefix` deleted when the process
+ * ends. The Redis-time measure (redis-time.ts) picks the driver and the servers, its own, thrown away after it:
+ * `BENCH_REDIS_DRIVER` (`node-redis` or `ioredis`), `BENCH_REDIS_NODES` (ports on 127.0.0.1) and
+ * `BENCH_REDIS_CLUSTER=1` for a cluster client. Drivers are loaded only by the apps that use them, so the others pay
+ * nothing for a driver's import.
  */
 async function redisClient(prefix: string) {
-  const { createClient } = await import('redis');
-  const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
+  const ports = process.env.BENCH_REDIS_NODES?.split(',').map(Number);
+  const cluster = process.env.BENCH_REDIS_CLUSTER === '1';
+  if (process.env.BENCH_REDIS_DRIVER === 'ioredis') {
+    const { Cluster, Redis } = await import('ioredis');
+    const nodes = (ports ?? [6379]).map(port => ({ host: '127.0.0.1', port }));
+    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0 };
+    const client = cluster
+      ? new Cluster(nodes, { enableOfflineQueue: false, redisOptions: options })
+      : new Redis({ ...nodes[0], ...options });
+    await new Promise((resolve, reject) => client.once('ready', resolve).once('error', reject));
+    return client;
+  }
+  const { createClient, createCluster } = await import('redis');
+  if (cluster) {
+    const rootNodes = ports!.map(port => ({ url: `redis://127.0.0.1:${port}` }));
+    const client = createCluster({ rootNodes, defaults: { disableOfflineQueue: true } });
+    await client.connect();
+    return client;
+  }
+  const url =
+    ports === undefined ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : `redis://127.0.0.1:${ports[0]}`;
+  const client = createClient({ url, disableOfflineQueue: true });
   await client.connect();
-  cleanUps.push(async () => {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
-  });
+  if (ports === undefined) {
+    cleanUps.push(async () => {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await client.del(keys);
+      }
+    });
+  }
   return client;
 }
 
@@ -156,6 +181,14 @@ class LibraryController {
     req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
     return { count: req.session.count };
   }
+
+  /** Only the Redis-time measure calls it, to measure the user index (`userKey`) of a logged-in session. */
+  @Get('/login')
+  async login(@Req() req: Request) {
+    await req.session.load();
+    req.session.userId = 'bench-user';
+    return { userId: req.session.userId };
+  }
 }
 
 type Controller = abstract new (...args: never[]) => object;
@@ -240,8 +273,14 @@ export const APPS: Record<string, BenchApp> = {
     kind: 'redis',
     ours: true,
     needs: 'redis',
+    // BENCH_REDIS_USER_KEY: with a user index under that key (the Redis-time measure).
     build: library(
-      async () => new RedisBackend({ client: await redisClient(`${UNIQUE}:rcs:`), prefix: `${UNIQUE}:rcs:` }),
+      async () =>
+        new RedisBackend({
+          client: await redisClient(`${UNIQUE}:rcs:`),
+          prefix: `${UNIQUE}:rcs:`,
+          userKey: process.env.BENCH_REDIS_USER_KEY,
+        }),
     ),
   },
   'this library, RedisBackend sealed': {

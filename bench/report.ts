@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { APPS, ROUTES, type Route, type StoreKind } from './apps';
+import { REDIS_TARGETS, type RedisTimeRow } from './redis-time';
 
 /** What was measured of one app: per route, instructions per request, requests per second, server CPU µs. */
 export interface Measured {
@@ -113,9 +114,41 @@ export function memoryTable(memory: Map<string, number>): string {
   );
 }
 
+/**
+ * Redis µs per request and the commands behind them, each of this library's rows against connect-redis on the same
+ * topology (connect-redis speaks only node-redis; the commands, not the driver, decide Redis's time).
+ */
+export function redisTimeTable(rows: RedisTimeRow[]): string {
+  const routes = Object.keys(REDIS_TARGETS) as (keyof typeof REDIS_TARGETS)[];
+  const header = ['Redis', 'app', ...routes.flatMap(route => [`${route} µs`, `${route} commands`]), 'targets'];
+  const lines = rows.map(row => {
+    const cluster = row.setup.endsWith('cluster');
+    const rival = rows.find(
+      other => other.label.startsWith('express-session') && other.setup.endsWith('cluster') === cluster,
+    );
+    const missed =
+      rival === undefined || row === rival
+        ? undefined
+        : routes
+            .filter(route => row.micros[route] > REDIS_TARGETS[route] * rival.micros[route])
+            .map(
+              route => `${route} ${(row.micros[route] / rival.micros[route]).toFixed(2)}x > ${REDIS_TARGETS[route]}x`,
+            );
+    const verdict = missed === undefined ? '' : missed.length === 0 ? 'met' : `missed: ${missed.join('; ')}`;
+    return [
+      row.setup,
+      row.label,
+      ...routes.flatMap(route => [fixed(row.micros[route], 1), row.commands[route]]),
+      verdict,
+    ];
+  });
+  return markdownTable(header, lines);
+}
+
 export function resultsMarkdown(
   results: Map<string, Measured>,
   memory: Map<string, number>,
+  redisTime: RedisTimeRow[],
   settings: string,
   skipped: string[],
 ): string {
@@ -136,6 +169,17 @@ export function resultsMarkdown(
     '',
     ...(skipped.length > 0 ? ['Skipped: ' + skipped.join('; '), ''] : []),
     ...(memory.size > 0 ? [memoryTable(memory), ''] : []),
+    ...(redisTime.length > 0
+      ? [
+          '## Redis time per request',
+          '',
+          'Microseconds redis-server itself spends per request (its slow log, every command; 400 requests of one',
+          "session after priming), beside connect-redis's. Targets: read at most 1.5x connect-redis's, counter at most 2x.",
+          '',
+          redisTimeTable(redisTime),
+          '',
+        ]
+      : []),
     '## Figures',
     '',
     figuresTable(results),

@@ -6,11 +6,12 @@
  * - instructions per request under callgrind (instructions.ts): steady, the one the targets are judged on;
  * - throughput with a cookie jar per connection, apps interleaved, the median of several rounds (throughput.ts).
  *
- * And the heap per live in-memory session, beside express-session's MemoryStore (memory.ts).
+ * And the heap per live in-memory session, beside express-session's MemoryStore (memory.ts), and the time Redis
+ * itself spends on a session request, beside connect-redis, on both drivers, one server and a cluster (redis-time.ts).
  *
  * Prints one table of ratios to bare and writes bench/results.md. Loopback only; every process it starts is stopped
  * by its pid. Settings: BENCH_APPS (words an app's name must contain, comma-separated), BENCH_MEASURES
- * (any of `instructions`, `throughput`, `memory`; all by default), BENCH_ROUNDS (3), BENCH_SECONDS (2).
+ * (any of `instructions`, `throughput`, `memory`, `redis`; all by default), BENCH_ROUNDS (3), BENCH_SECONDS (2).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,12 +21,14 @@ import { join } from 'node:path';
 import { APPS, ROUTES, type Route } from './apps';
 import { hasCallgrind, instructionsPerRequest } from './instructions';
 import { MEMORY_STORES } from './memory';
-import { type Measured, memoryTable, ratioTable, resultsMarkdown } from './report';
+import { measureRedisTime, type RedisTimeRow } from './redis-time';
+import { type Measured, memoryTable, ratioTable, redisTimeTable, resultsMarkdown } from './report';
+import { redisServerMissing } from '../spec/support/redis-server';
 import { sessionClients, throughput } from './throughput';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const MEASURES = (process.env.BENCH_MEASURES ?? 'instructions,throughput,memory').split(',');
+const MEASURES = (process.env.BENCH_MEASURES ?? 'instructions,throughput,memory,redis').split(',');
 /** Servers under callgrind at once: one per core. */
 const PARALLEL_CALLGRIND = 2;
 const ROOT = join(__dirname, '..');
@@ -148,11 +151,20 @@ async function main(): Promise<void> {
     `Throughput: median of ${ROUNDS} rounds of ${SECONDS} s per route, 16 keep-alive connections each with its own ` +
     `session; instructions: callgrind, the median of 7 windows of 100 requests after 3000 of every route, uninstrumented. ${Math.round((Date.now() - started) / 1000)} s in all.`;
   const memory = MEASURES.includes('memory') ? measureMemory(folder) : new Map<string, number>();
+  let redisTime: RedisTimeRow[] = [];
+  if (MEASURES.includes('redis')) {
+    const missing = redisServerMissing();
+    if (missing === undefined) {
+      console.log('Redis time: servers of the bench, every command in the slow log...');
+      redisTime = await measureRedisTime(script, line => console.log(line));
+    } else skipped.push(`Redis time (${missing})`);
+  }
   console.log(`\n${ratioTable(results)}\n`);
   if (memory.size > 0) console.log(`${memoryTable(memory)}\n`);
+  if (redisTime.length > 0) console.log(`${redisTimeTable(redisTime)}\n`);
   for (const reason of skipped) console.log(`skipped: ${reason}`);
   const file = join(ROOT, 'bench', 'results.md');
-  writeFileSync(file, resultsMarkdown(results, memory, settings, skipped));
+  writeFileSync(file, resultsMarkdown(results, memory, redisTime, settings, skipped));
   console.log(`written: ${file}`);
 }
 

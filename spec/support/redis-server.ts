@@ -169,8 +169,11 @@ export class RedisCluster {
     private readonly dir: string,
   ) {}
 
-  /** Starts three cluster-enabled servers, joins them, and waits until every node reports `cluster_state:ok`. */
-  static async start(): Promise<RedisCluster> {
+  /**
+   * Starts three cluster-enabled servers (each with `extraArgs`), joins them, and waits until every node reports
+   * `cluster_state:ok`.
+   */
+  static async start(extraArgs: readonly string[] = []): Promise<RedisCluster> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rcs-cluster-'));
     const nodes: RedisServerProcess[] = [];
     const cluster = new RedisCluster(nodes, dir);
@@ -187,6 +190,7 @@ export class RedisCluster {
               path.join(dir, `nodes-${i}.conf`),
               '--cluster-port',
               String(busPort),
+              ...extraArgs,
             ],
           }),
         );

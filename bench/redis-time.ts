@@ -1,0 +1,228 @@
+/**
+ * What one session request costs inside redis-server, by Redis's own clock: Redis is single-threaded and shared by
+ * every instance of an app, so this decides how much session traffic one Redis (or one shard) carries.
+ *
+ * The bench starts Redis servers of its own (one, and a cluster of three masters) with the slow log recording every
+ * command (`slowlog-log-slower-than 0`). The slow log times each command the way INFO commandstats does, and tells
+ * what a client sent from what ran inside it: a script's inner commands are logged under the client `?:0` and left
+ * out (the script's own entry includes them). For each app and route, after priming, `REQUESTS` requests of one
+ * session are sent one by one, each followed by a mark in the slow log; then the log is read and split at the marks,
+ * and the durations of the commands each request sent are summed (see {@link sentCommands} for transactions) and
+ * averaged: the slow log counts whole microseconds, and the mean is what a Redis core carries.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createClient } from 'redis';
+import { RedisCluster, RedisServerProcess } from '../spec/support/redis-server';
+import type { Route } from './apps';
+import { JarClient } from './client';
+
+const REQUESTS = 400;
+const PRIMING = 50;
+/** Commands of the drivers' connection upkeep (a cluster client's topology refresh), not of a request. */
+const UPKEEP = new Set(['CLUSTER', 'INFO', 'PING', 'CLIENT', 'COMMAND', 'HELLO', 'SELECT', 'READONLY']);
+/** Every command into the slow log. */
+const SLOW_LOG_ALL = ['--slowlog-log-slower-than', '0', '--slowlog-max-len', '10000'];
+const MEASURED_ROUTES = ['read', 'counter'] as const satisfies readonly Route[];
+
+/** One way of reaching Redis: a driver and a topology. */
+interface RedisSetup {
+  driver: 'node-redis' | 'ioredis';
+  cluster: boolean;
+}
+
+/** One measured app on one setup. */
+interface RedisVariant {
+  app: string;
+  label: string;
+  /** More environment for the server (the user index). */
+  env?: Record<string, string>;
+  /** Logs the session in first (for the user index). */
+  login?: boolean;
+  /** connect-redis speaks only node-redis. */
+  drivers?: RedisSetup['driver'][];
+}
+
+const RIVAL = 'express-session + connect-redis';
+const VARIANTS: RedisVariant[] = [
+  { app: RIVAL, label: RIVAL, drivers: ['node-redis'] },
+  { app: 'this library, RedisBackend', label: 'RedisBackend' },
+  {
+    app: 'this library, RedisBackend',
+    label: 'RedisBackend, userKey, logged in',
+    env: { BENCH_REDIS_USER_KEY: 'userId' },
+    login: true,
+  },
+];
+/** The most Redis time this library may take per request, as a multiple of connect-redis's (issue 17). */
+export const REDIS_TARGETS: Record<(typeof MEASURED_ROUTES)[number], number> = { read: 1.5, counter: 2 };
+
+/** Per route: Redis µs per request and the commands sent per request. */
+export interface RedisTimeRow {
+  setup: string;
+  label: string;
+  micros: Record<string, number>;
+  commands: Record<string, string>;
+}
+
+/** Measures every variant on every setup, with servers started here and stopped by their pids. */
+export async function measureRedisTime(script: string, log: (line: string) => void): Promise<RedisTimeRow[]> {
+  const rows: RedisTimeRow[] = [];
+  for (const cluster of [false, true]) {
+    const servers = cluster
+      ? await RedisCluster.start(SLOW_LOG_ALL)
+      : await RedisServerProcess.start({ extraArgs: SLOW_LOG_ALL }).then(node => ({
+          ports: [node.port],
+          stop: () => node.kill(),
+        }));
+    try {
+      for (const driver of ['node-redis', 'ioredis'] as const) {
+        for (const variant of VARIANTS) {
+          if (variant.drivers !== undefined && !variant.drivers.includes(driver)) continue;
+          const setup = `${driver}${cluster ? ' cluster' : ''}`;
+          rows.push(await measureVariant(script, variant, setup, { driver, cluster }, servers.ports));
+          log(`  Redis time: ${variant.label} on ${setup}`);
+        }
+      }
+    } finally {
+      await servers.stop();
+    }
+  }
+  return rows;
+}
+
+async function measureVariant(
+  script: string,
+  variant: RedisVariant,
+  setup: string,
+  { driver, cluster }: RedisSetup,
+  ports: number[],
+): Promise<RedisTimeRow> {
+  const env = {
+    ...process.env,
+    ...variant.env,
+    BENCH_REDIS_DRIVER: driver,
+    BENCH_REDIS_NODES: ports.join(','),
+    BENCH_REDIS_CLUSTER: cluster ? '1' : '0',
+  };
+  const child = spawn(process.execPath, [script, variant.app], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const nodes = await Promise.all(ports.map(port => Control.connect(port)));
+  try {
+    const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+    const client = new JarClient(Number(chunk.toString().trim()));
+    await client.get(variant.login ? '/login' : '/counter');
+    for (const route of MEASURED_ROUTES) await client.repeat(`/${route}`, PRIMING);
+    const row: RedisTimeRow = { setup, label: variant.label, micros: {}, commands: {} };
+    for (const route of MEASURED_ROUTES) {
+      await Promise.all(nodes.map(node => node.reset()));
+      for (let i = 0; i < REQUESTS; i++) {
+        await client.get(`/${route}`);
+        await Promise.all(nodes.map(node => node.mark()));
+      }
+      let micros = 0;
+      const shapes = new Map<string, number>();
+      const perNode = await Promise.all(
+        nodes.map(async node => ({ log: await node.slowLog(), exec: await node.execMicros() })),
+      );
+      for (const { exec } of perNode) micros += exec;
+      for (let i = 0; i < REQUESTS; i++) {
+        const parts: string[] = [];
+        for (const { log } of perNode) {
+          const sent = sentCommands(log[i] ?? []);
+          micros += sent.micros;
+          parts.push(...sent.names);
+        }
+        const shape = parts.join(' + ');
+        shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+      }
+      row.micros[route] = micros / REQUESTS;
+      // The commands of most requests (a priming leftover or a key's expiry can change a few).
+      row.commands[route] = [...shapes].sort((a, b) => b[1] - a[1])[0][0];
+    }
+    client.close();
+    return row;
+  } finally {
+    await stop(child);
+    for (const node of nodes) node.close();
+  }
+}
+
+type SlowLogEntry = [id: number, time: number, micros: number, args: string[], address: string, name: string];
+
+/**
+ * The time and the names of the commands one request sent to one node, from its slow log entries. A transaction
+ * counts as MULTI here and EXEC from commandstats (which includes the commands inside: the slow log lists them, but
+ * not EXEC itself, whose own work would be missed). In these apps nothing follows a transaction within a request on
+ * one connection, so every entry of a connection after its MULTI is inside it.
+ */
+function sentCommands(entries: SlowLogEntry[]): { micros: number; names: string[] } {
+  let micros = 0;
+  const names: string[] = [];
+  const inTransaction = new Map<string, string[]>();
+  for (const [, , duration, args, address, clientName] of entries) {
+    const name = String(args[0]).toUpperCase();
+    if (address === '?:0' || clientName === CONTROL || UPKEEP.has(name)) continue;
+    const inside = inTransaction.get(address);
+    if (inside !== undefined && name !== 'MULTI') {
+      inside.push(name);
+      continue;
+    }
+    micros += duration;
+    if (name === 'MULTI') inTransaction.set(address, []);
+    else names.push(name);
+  }
+  for (const inside of inTransaction.values()) names.push(`MULTI ${inside.join(' ')} EXEC`);
+  return { micros, names };
+}
+
+const CONTROL = 'bench-control';
+const MARK = 'bench-request-end';
+
+/** A connection of the bench to one node, named so that its own commands are left out. */
+class Control {
+  private constructor(private readonly client: ReturnType<typeof createClient>) {}
+
+  static async connect(port: number): Promise<Control> {
+    const client = createClient({ url: `redis://127.0.0.1:${port}`, name: CONTROL });
+    await client.connect();
+    return new Control(client);
+  }
+
+  /** Empties the slow log and the command statistics. */
+  async reset(): Promise<void> {
+    await this.client.sendCommand(['SLOWLOG', 'RESET']);
+    await this.client.sendCommand(['CONFIG', 'RESETSTAT']);
+  }
+
+  /** Ends a request in the slow log: one small command, so that the log splits into requests. */
+  async mark(): Promise<void> {
+    await this.client.sendCommand(['ECHO', MARK]);
+  }
+
+  /** The slow log since the reset, oldest first, split into requests at the marks. */
+  async slowLog(): Promise<SlowLogEntry[][]> {
+    const entries = (await this.client.sendCommand(['SLOWLOG', 'GET', '-1'])) as SlowLogEntry[];
+    const requests: SlowLogEntry[][] = [[]];
+    for (const entry of entries.sort((a, b) => a[0] - b[0])) {
+      if (entry[3][0] === 'ECHO' && entry[3][1] === MARK) requests.push([]);
+      else requests.at(-1)!.push(entry);
+    }
+    return requests;
+  }
+
+  /** The microseconds of every EXEC since the reset, by INFO commandstats. */
+  async execMicros(): Promise<number> {
+    const stats = String(await this.client.sendCommand(['INFO', 'commandstats']));
+    return Number(/^cmdstat_exec:.*?usec=(\d+)/m.exec(stats)?.[1] ?? 0);
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
