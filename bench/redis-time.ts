@@ -10,7 +10,9 @@
  * and the durations of the commands each request sent are summed (see {@link sentCommands} for transactions) and
  * averaged: the slow log counts whole microseconds, and the mean is what a Redis core carries.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { once } from 'node:events';
 import { createClient } from 'redis';
 import { RedisCluster, RedisServerProcess } from '../spec/support/redis-server';
@@ -18,6 +20,7 @@ import type { Route } from './apps';
 import { JarClient } from './client';
 
 const REQUESTS = 400;
+const ROUNDS = 3;
 const PRIMING = 50;
 /** Commands of the drivers' connection upkeep (a cluster client's topology refresh), not of a request. */
 const UPKEEP = new Set(['CLUSTER', 'INFO', 'PING', 'CLIENT', 'COMMAND', 'HELLO', 'SELECT', 'READONLY']);
@@ -65,30 +68,64 @@ export interface RedisTimeRow {
   commands: Record<string, string>;
 }
 
-/** Measures every variant on every setup, with servers started here and stopped by their pids. */
+/**
+ * Measures every variant on every setup, with servers started here and stopped by their pids: `ROUNDS` rounds, each
+ * variant in another place of each, and the median round. Redis gets a core of its own where `taskset` can give it
+ * one, so that the app's and the client's work does not land inside its commands' times.
+ */
 export async function measureRedisTime(script: string, log: (line: string) => void): Promise<RedisTimeRow[]> {
   const rows: RedisTimeRow[] = [];
   for (const cluster of [false, true]) {
     const servers = cluster
       ? await RedisCluster.start(SLOW_LOG_ALL)
       : await RedisServerProcess.start({ extraArgs: SLOW_LOG_ALL }).then(node => ({
+          nodes: [node],
           ports: [node.port],
           stop: () => node.kill(),
         }));
     try {
-      for (const driver of ['node-redis', 'ioredis'] as const) {
-        for (const variant of VARIANTS) {
-          if (variant.drivers !== undefined && !variant.drivers.includes(driver)) continue;
-          const setup = `${driver}${cluster ? ' cluster' : ''}`;
-          rows.push(await measureVariant(script, variant, setup, { driver, cluster }, servers.ports));
-          log(`  Redis time: ${variant.label} on ${setup}`);
+      pin(process.pid, '0');
+      for (const node of servers.nodes) pin(node.pid, '1');
+      const jobs = (['node-redis', 'ioredis'] as const).flatMap(driver =>
+        VARIANTS.filter(variant => variant.drivers?.includes(driver) ?? true).map(variant => ({
+          variant,
+          driver,
+          setup: `${driver}${cluster ? ' cluster' : ''}`,
+        })),
+      );
+      const rounds = jobs.map((): RedisTimeRow[] => []);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let k = 0; k < jobs.length; k++) {
+          const i = (k + round) % jobs.length;
+          const { variant, driver, setup } = jobs[i];
+          rounds[i].push(await measureVariant(script, variant, setup, { driver, cluster }, servers.ports));
         }
+        log(`  Redis time: round ${round + 1} of ${ROUNDS} on ${cluster ? 'a cluster' : 'one server'}`);
       }
+      for (const measured of rounds) rows.push(medianRow(measured));
     } finally {
+      pin(process.pid, `0-${cpus().length - 1}`);
       await servers.stop();
     }
   }
   return rows;
+}
+
+/** The median of each route's figure over rounds of one variant. */
+function medianRow(rounds: RedisTimeRow[]): RedisTimeRow {
+  const micros: Record<string, number> = {};
+  for (const route of MEASURED_ROUTES) {
+    const sorted = rounds.map(row => row.micros[route]).sort((a, b) => a - b);
+    micros[route] = sorted[sorted.length >> 1];
+  }
+  return { ...rounds[0], micros };
+}
+
+/** Keeps the process `pid` on `cores` (a taskset list), where `taskset` is installed (the bench runs without it). */
+function pin(pid: number | undefined, cores: string): void {
+  if (pid !== undefined && existsSync('/usr/bin/taskset') && cpus().length > 1) {
+    execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+  }
 }
 
 async function measureVariant(
@@ -106,6 +143,7 @@ async function measureVariant(
     BENCH_REDIS_CLUSTER: cluster ? '1' : '0',
   };
   const child = spawn(process.execPath, [script, variant.app], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  pin(child.pid, '0');
   const nodes = await Promise.all(ports.map(port => Control.connect(port)));
   try {
     const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];

@@ -211,14 +211,69 @@ describeWithRedis('RedisBackend', () => {
         });
       });
 
+      describe('what a request costs Redis (commands per request)', () => {
+        /** Calls of `command` so far, by INFO commandstats (this process is the only client of this Redis). */
+        const calls = async (command: string) => {
+          const stats = String(await redis('any', 'INFO', 'commandstats'));
+          return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+        };
+        const counts = async () => ({
+          scripts: (await calls('evalsha')) + (await calls('eval')),
+          transactions: await calls('exec'),
+          reads: await calls('hgetall'),
+        });
+
+        for (const [label, options] of [
+          ['', {}],
+          [', logged in with a user index', { userKey: 'userId' }],
+        ] as const) {
+          it(`merges a counter's change without a script: one HGETALL, one MULTI/EXEC${label}`, async () => {
+            const app = sessionApp({ backend: new RedisBackend({ client, prefix, ...options }) });
+            const first = await request(app).post('/s/set?userId=7').expect(200);
+            const before = await counts();
+            for (let i = 0; i < 3; i++) {
+              await request(app).post('/s/increment').set('Cookie', cookieHeader(first)).expect(200);
+            }
+            const after = await counts();
+            expect(after.scripts - before.scripts, 'scripts').to.equal(0);
+            expect(after.transactions - before.transactions, 'transactions').to.equal(3);
+            expect(after.reads - before.reads, 'reads').to.equal(3);
+            const stored = (await backend.read(sessionCookie(first)!.value)) as SessionData;
+            expect(stored).to.include({ userId: 7, count: 3 });
+          });
+        }
+
+        it('keeps the expiry on a merge that leaves the metadata, and sets it when the metadata changes', async () => {
+          const metadata = { created: NOW, accessed: NOW, expires: NOW + 120 };
+          const id = await backend.write({ a: 1, __session: metadata }, undefined, ctx({ ttl: 120 }));
+          const merge = (changed: string[], data: SessionData) =>
+            backend.write(data, id, ctx({ isNew: false, ttl: 3000, changes: { changed, removed: [] } }));
+          await merge(['a'], { a: 2, __session: metadata });
+          expect(Number(await redis(keyOf(id), 'PTTL', keyOf(id))), 'metadata unchanged').to.be.at.most(120_000);
+          await merge(['a', '__session'], { a: 3, __session: { ...metadata, expires: NOW + 3000 } });
+          expect(Number(await redis(keyOf(id), 'PTTL', keyOf(id))), 'metadata changed').to.be.above(2_900_000);
+          expect(await backend.read(id)).to.include({ a: 3 });
+        });
+      });
+
       describe('foreign or corrupt data', () => {
-        it('treats a key that is not a hash as no session, and never overwrites it on a merge', async () => {
+        it('treats a key that is not a hash as no session, and never writes session data into it', async () => {
           const id = backend.generateId();
-          await redis(keyOf(id), 'SET', keyOf(id), 'not ours');
+          await redis(keyOf(id), 'SET', keyOf(id), 'not ours', 'EX', '600');
           expect(await backend.read(id)).to.equal(undefined);
           expect(await backend.exists(id)).to.equal(false);
-          await backend.write({ a: 1 }, id, ctx({ isNew: false, changes: { changed: ['a'], removed: [] } }));
+          const merge = ctx({ isNew: false, changes: { changed: ['a'], removed: [] } });
+          const error = await backend.write({ a: 1 }, id, merge).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(String(error)).to.match(/WRONGTYPE/);
           expect(await redis(keyOf(id), 'GET', keyOf(id))).to.equal('not ours');
+          // Documented (docs/backends.md): a merge deletes a hash without a TTL, the sign of a destroyed session it
+          // recreated; a foreign key without a TTL under a session key goes the same way.
+          await redis(keyOf(id), 'PERSIST', keyOf(id));
+          await backend.write({ a: 1 }, id, merge).catch(() => undefined);
+          expect(await redis(keyOf(id), 'EXISTS', keyOf(id))).to.equal(0);
         });
 
         it('treats a hash whose values are not JSON as no session', async () => {

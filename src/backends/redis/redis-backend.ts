@@ -28,7 +28,7 @@ import {
 } from '../user-sessions';
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
-import { INDEX, REMOVE, TOUCH, USER_SESSION, WRITE } from './scripts';
+import { INDEX, REMOVE, USER_SESSION, WRITE } from './scripts';
 import { SessionKeys, digest } from './session-keys';
 import { storedForms } from './user-index';
 
@@ -145,12 +145,20 @@ export class RedisBackend extends SessionBackend implements UserSessions {
     const isNew = ctx?.isNew === true;
     const existing = ctx?.isNew === false;
     const merge = existing && ctx?.changes !== undefined ? ctx.changes : undefined;
-    const changes = merge === undefined ? fieldChanges(data) : fieldChanges(data, merge.changed, merge.removed);
-    const mode = isNew ? 'create' : !existing ? 'replace' : merge !== undefined ? 'merge' : 'replace-existing';
+    if (merge !== undefined && sessionId !== undefined) {
+      const handle = digest(sessionId);
+      const changes = this.sealed(handle, data, fieldChanges(data, merge.changed, merge.removed), merge);
+      const metadata = merge.changed.includes(METADATA_KEY);
+      const user = merge.changed.includes(this.users.userKey) || merge.removed.includes(this.users.userKey);
+      await this.mergeFields(handle, changes, ttl, { metadata, user });
+      return sessionId;
+    }
+    const changes = fieldChanges(data);
+    const mode = isNew ? 'create' : existing ? 'replace-existing' : 'replace';
     const writeUnder = async (id: string): Promise<boolean> => {
       const handle = digest(id);
-      const { set, removed } = this.sealed(handle, data, changes, merge);
-      const args = [mode, String(Math.ceil(ttl)), this.userField, String(set.length / 2), ...set, ...removed];
+      const { set } = this.sealed(handle, data, changes, undefined);
+      const args = [mode, String(Math.ceil(ttl)), this.userField, String(set.length / 2), ...set];
       const reply = await this.redis.script(WRITE, this.keys.sessionOfHandle(handle), args);
       if (Array.isArray(reply)) await this.reindex(handle, ttl, reply[1], reply[2]);
       return reply != null;
@@ -181,10 +189,8 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   /** Stores `metadata` and sets the TTL to `ctx.ttl`, if the session still exists; data stays as it is. */
   override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
-    const handle = digest(sessionId);
-    const args = [JSON.stringify(metadata), String(Math.ceil(ctx.ttl)), this.userField];
-    const reply = await this.redis.script(TOUCH, this.keys.sessionOfHandle(handle), args);
-    if (Array.isArray(reply)) await this.reindex(handle, ctx.ttl, reply[1], reply[1]);
+    const changes = { set: [METADATA_KEY, JSON.stringify(metadata)], removed: [] };
+    await this.mergeFields(digest(sessionId), changes, ctx.ttl, { metadata: true, user: false });
   }
 
   handleOf(sessionId: string): string {
@@ -265,6 +271,36 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   private async dropStale(index: string, handle: string): Promise<undefined> {
     await this.redis.script(INDEX, index, [handle, '0']);
     return undefined;
+  }
+
+  /**
+   * Sets and deletes the fields of `changes` in the session `handle`, only if it still exists. `changed` says whether
+   * the metadata changed (then the TTL is set to `ttl`; otherwise the expiry stays, since `ttl` is what the metadata's
+   * `expires` leaves) and whether the user did (with the metadata, what the user index follows).
+   *
+   * One MULTI/EXEC of plain commands, not a script: a script call costs redis-server several times the commands it
+   * runs. "Only if it still exists" without a condition: a live session always has a TTL, so a hash without one is
+   * what HSET has just made of a session destroyed meanwhile, and `EXPIRE key 0 NX` (which acts only on a key without
+   * a TTL) deletes it again within the transaction. So a logout wins over a slower request, and nothing ever sees
+   * the recreated fields.
+   */
+  private async mergeFields(
+    handle: string,
+    { set, removed }: FieldChanges,
+    ttl: number,
+    changed: { metadata: boolean; user: boolean },
+  ): Promise<void> {
+    const key = this.keys.sessionOfHandle(handle);
+    const userField = changed.metadata || changed.user ? this.userField : '';
+    const commands: string[][] = [];
+    if (userField !== '') commands.push(['HGET', key, userField]);
+    if (set.length > 0) commands.push(['HSET', key, ...set]);
+    if (removed.length > 0) commands.push(['HDEL', key, ...removed]);
+    const gone = commands.push(['EXPIRE', key, '0', 'NX']) - 1;
+    if (changed.metadata) commands.push(['EXPIRE', key, String(Math.ceil(ttl))]);
+    if (userField !== '') commands.push(['HGET', key, userField]);
+    const replies = await this.redis.transaction(key, commands);
+    if (userField !== '' && Number(replies[gone]) !== 1) await this.reindex(handle, ttl, replies[0], replies.at(-1));
   }
 
   /**

@@ -2,13 +2,22 @@
  * The Redis clients RedisBackend accepts, told apart by their shape, never by importing a driver: `redis` (node-redis
  * 5) and `ioredis` are optional peers, and an app that uses another backend has neither installed.
  *
- * Each driver is reduced to two things: "is it connected now" and "send this command, routed by this key".
+ * Each driver is reduced to three things: "is it connected now", "send this command, routed by this key", and "run
+ * these commands on this key as one transaction" (MULTI/EXEC, through the driver's own API: on a connection shared
+ * by concurrent requests, a MULTI sent as a plain command would gather other requests' commands too).
  */
+
+/** A queued node-redis transaction. */
+interface NodeRedisMultiLike<Add extends unknown[]> {
+  addCommand(...args: Add): NodeRedisMultiLike<Add>;
+  exec(): Promise<unknown[]>;
+}
 
 /** A node-redis 5 client (`createClient()`), connected. Only what RedisBackend uses is listed. */
 export interface NodeRedisClientLike {
   readonly isReady: boolean;
   sendCommand(args: readonly string[], options?: unknown): Promise<unknown>;
+  multi(): NodeRedisMultiLike<[args: string[]]>;
 }
 
 /** A node-redis 5 cluster (`createCluster()`), connected. */
@@ -21,6 +30,7 @@ export interface NodeRedisClusterLike {
     args: string[],
     options?: unknown,
   ): Promise<unknown>;
+  multi(routing?: string): NodeRedisMultiLike<[firstKey: string, isReadonly: boolean, args: string[]]>;
 }
 
 /** An ioredis 5 client (`new Redis()`) or cluster (`new Cluster()`), connected. */
@@ -28,6 +38,7 @@ export interface IoRedisLike {
   readonly status: string;
   readonly isCluster?: boolean;
   call(command: string, args: (string | number)[]): Promise<unknown>;
+  multi(commands: string[][]): { exec(): Promise<[Error | null, unknown][] | null> };
 }
 
 /** Any client RedisBackend accepts. */
@@ -45,6 +56,11 @@ export interface RedisCommandSender {
   state(): string;
   /** Sends `args` (command name first); `key` routes it to its node in a cluster. */
   send(key: string, args: string[]): Promise<unknown>;
+  /**
+   * Runs `commands` (each name first, all on `key`'s slot) as one MULTI/EXEC transaction; resolves with their
+   * replies, or rejects with the first command's error.
+   */
+  transaction(key: string, commands: string[][]): Promise<unknown[]>;
 }
 
 /** The kind of `client`, or `undefined` when it is none of the supported ones. */
@@ -72,6 +88,11 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
         ready: () => c.isReady,
         state: () => (c.isReady ? 'ready' : 'not ready'),
         send: (_key, args) => c.sendCommand(args),
+        transaction: (_key, commands) => {
+          const multi = c.multi();
+          for (const args of commands) multi.addCommand(args);
+          return multi.exec().catch(firstError);
+        },
       };
     }
     case 'node-redis-cluster': {
@@ -83,6 +104,11 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
         ready: () => c.isOpen,
         state: () => (c.isOpen ? 'open' : 'closed'),
         send: (key, args) => c.sendCommand(key, false, args),
+        transaction: (key, commands) => {
+          const multi = c.multi(key);
+          for (const args of commands) multi.addCommand(key, false, args);
+          return multi.exec().catch(firstError);
+        },
       };
     }
     case 'ioredis':
@@ -93,9 +119,33 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
         ready: () => c.status === 'ready',
         state: () => c.status,
         send: (_key, args) => c.call(args[0], args.slice(1)),
+        transaction: async (_key, commands) => {
+          // ioredis looks a queued command up by its method name, which is in lower case.
+          const multi = c.multi(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]));
+          const replies = await multi.exec().catch(firstError);
+          if (replies === null) throw new Error('EXECABORT the transaction was discarded');
+          return replies.map(([error, reply]) => {
+            if (error !== null) throw error;
+            return reply;
+          });
+        },
       };
     }
     default:
       return undefined;
   }
+}
+
+/**
+ * The error of the command that failed, rather than the transaction's: node-redis rejects with one error listing the
+ * replies, ioredis with EXECABORT carrying the errors of the commands it queued.
+ */
+function firstError(error: unknown): never {
+  const { replies, errorIndexes, previousErrors } = (error ?? {}) as {
+    replies?: unknown[];
+    errorIndexes?: number[];
+    previousErrors?: unknown[];
+  };
+  if (replies !== undefined && errorIndexes?.[0] !== undefined) throw replies[errorIndexes[0]];
+  throw previousErrors?.[0] ?? error;
 }

@@ -30,6 +30,16 @@ export class RedisConnection {
 
   /** Sends one command (name first); `key` routes it in a cluster. */
   command(key: string, args: string[]): Promise<unknown> {
+    return this.guarded(() => this.sender.send(key, args));
+  }
+
+  /** Runs `commands` on `key` as one MULTI/EXEC transaction (one slot of a cluster); resolves with their replies. */
+  transaction(key: string, commands: string[][]): Promise<unknown[]> {
+    return this.guarded(() => this.sender.transaction(key, commands));
+  }
+
+  /** `send()`, refused at once when the client is not ready or too much is pending, else under the timeout. */
+  private guarded<T>(send: () => Promise<T>): Promise<T> {
     if (!this.sender.ready()) {
       return Promise.reject(
         new RedisUnavailableError(
@@ -47,7 +57,7 @@ export class RedisConnection {
       );
     }
     this.pending++;
-    const sent = this.sender.send(key, args);
+    const sent = send();
     // Counted until the driver settles it, not until we stop waiting: a command that timed out still occupies the
     // driver's queue, and that is what maxPending bounds.
     sent.then(

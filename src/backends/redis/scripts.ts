@@ -7,43 +7,27 @@
 import { LuaScript } from './redis-connection';
 
 /**
- * Writes a session.
- * ARGV: mode, ttl (seconds >= 1), user field ('' for none), n, then n field/value pairs, then fields to delete.
- * Modes: 'create' writes the whole record only if nothing at all is stored under the key (a new session never takes
- * over another's record); 'replace' writes it whatever is there; 'replace-existing' does so only if the session
- * still exists; 'merge' sets the given fields and deletes the others listed, only if the session still exists.
- * "Still exists" is what makes a logout win over a slower request on the same session.
+ * Writes a whole session (a merge of changed keys needs no script: see RedisBackend's mergeFields).
+ * ARGV: mode, ttl (seconds >= 1), user field ('' for none), n, then n field/value pairs.
+ * Modes: 'create' writes only if nothing at all is stored under the key (a new session never takes over another's
+ * record); 'replace' writes whatever is there; 'replace-existing' only if the session still exists (so a logout
+ * wins over a slower request on the same session).
  * Returns nil when nothing was written, else { 1, user before, user after } (nil where there is none).
  */
 export const WRITE = new LuaScript(`
 local key, mode, ttl, userField = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 if mode == 'create' and redis.call('EXISTS', key) == 1 then return false end
 local isHash = redis.call('TYPE', key).ok == 'hash'
-if (mode == 'replace-existing' or mode == 'merge') and not isHash then return false end
+if mode == 'replace-existing' and not isHash then return false end
 local before = false
 if userField ~= '' and isHash then before = redis.call('HGET', key, userField) end
-if mode ~= 'merge' then redis.call('DEL', key) end
-local last = 4 + 2 * tonumber(ARGV[4])
-for i = 5, last, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
-for i = last + 1, #ARGV do redis.call('HDEL', key, ARGV[i]) end
+redis.call('DEL', key)
+for i = 5, 4 + 2 * tonumber(ARGV[4]), 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 if redis.call('EXISTS', key) == 0 then return { 1, before, false } end
 redis.call('EXPIRE', key, ttl)
 local after = false
 if userField ~= '' then after = redis.call('HGET', key, userField) end
 return { 1, before, after }
-`);
-
-/**
- * Extends a session without touching its data. ARGV: metadata JSON, ttl (seconds >= 1), user field ('' for none).
- * Returns nil when the session is gone, else { 1, user } (user nil when there is none).
- */
-export const TOUCH = new LuaScript(`
-if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return false end
-redis.call('HSET', KEYS[1], '__session', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-local user = false
-if ARGV[3] ~= '' then user = redis.call('HGET', KEYS[1], ARGV[3]) end
-return { 1, user }
 `);
 
 /** Deletes a session. ARGV: user field ('' for none). Returns the user it belonged to, or nil. */
