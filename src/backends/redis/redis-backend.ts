@@ -3,13 +3,13 @@
  * the app creates and connects.
  *
  * One hash per session under `prefix + SHA-256(id)`; field = top-level key, value = its JSON text; TTL = the
- * session's remaining lifetime. Writes from the middleware change only the keys a request changed, in one Lua script
- * that does nothing if the session is gone, so concurrent requests on one session keep each other's changes and a
- * logout stays a logout. See docs/backends.md for the exact semantics.
+ * session's remaining lifetime. Writes from the middleware change only the keys a request changed, in one transaction
+ * that leaves nothing if the session is gone (merge-transaction.ts), so concurrent requests on one session keep each
+ * other's changes and a logout stays a logout. See docs/backends.md for the exact semantics.
  *
  * With `encryptAtRest`, values are sealed (see at-rest.ts) and the user index is kept by a keyed hash of the user id.
  *
- * About 290 lines: the contract's methods, the user index's public queries and the sealing share one connection
+ * About 320 lines: the contract's methods, the user index's public queries and the sealing share one connection
  * and key scheme.
  */
 import { SessionError } from '../../errors';
@@ -29,6 +29,7 @@ import {
 import { commandSender, type RedisClientKind, type RedisClientLike } from './redis-clients';
 import { RedisConnection } from './redis-connection';
 import { INDEX, REMOVE, USER_SESSION, WRITE } from './scripts';
+import { mergeTransaction } from './merge-transaction';
 import { SessionKeys, digest } from './session-keys';
 import { storedForms } from './user-index';
 
@@ -94,7 +95,7 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   private readonly keys: SessionKeys;
   private readonly users: UserIndex;
   private readonly sealer: ValueSealer | undefined;
-  /** The hash field the scripts read the user from ('' without a user index). */
+  /** The hash field that names the session's user for the index ('' without a user index). */
   private readonly userField: string;
   /** User sessions handled at once: a quarter of `maxPending` at most, leaving the rest to requests. */
   private readonly userBatch: number;
@@ -148,9 +149,11 @@ export class RedisBackend extends SessionBackend implements UserSessions {
     if (merge !== undefined && sessionId !== undefined) {
       const handle = digest(sessionId);
       const changes = this.sealed(handle, data, fieldChanges(data, merge.changed, merge.removed), merge);
-      const metadata = merge.changed.includes(METADATA_KEY);
-      const user = merge.changed.includes(this.users.userKey) || merge.removed.includes(this.users.userKey);
-      await this.mergeFields(handle, changes, ttl, { metadata, user });
+      const userChanged = merge.changed.includes(this.users.userKey) || merge.removed.includes(this.users.userKey);
+      // Listed before the change is stored: should the index update after it fail, the session is still found.
+      const user = userChanged ? this.users.userAfterMerge(data, merge.changed, merge.removed) : undefined;
+      if (this.users.enabled && typeof user === 'string') await this.index(user, handle, ttl);
+      await this.merge(handle, changes, ttl, userChanged || merge.changed.includes(METADATA_KEY));
       return sessionId;
     }
     const changes = fieldChanges(data);
@@ -190,7 +193,7 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
     const changes = { set: [METADATA_KEY, JSON.stringify(metadata)], removed: [] };
-    await this.mergeFields(digest(sessionId), changes, ctx.ttl, { metadata: true, user: false });
+    await this.merge(digest(sessionId), changes, ctx.ttl, true);
   }
 
   handleOf(sessionId: string): string {
@@ -274,38 +277,26 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   }
 
   /**
-   * Sets and deletes the fields of `changes` in the session `handle`, only if it still exists. `changed` says whether
-   * the metadata changed (then the TTL is set to `ttl`; otherwise the expiry stays, since `ttl` is what the metadata's
-   * `expires` leaves) and whether the user did (with the metadata, what the user index follows).
-   *
-   * One MULTI/EXEC of plain commands, not a script: a script call costs redis-server several times the commands it
-   * runs. "Only if it still exists" without a condition: a live session always has a TTL, so a hash without one is
-   * what HSET has just made of a session destroyed meanwhile, and `EXPIRE key 0 NX` (which acts only on a key without
-   * a TTL) deletes it again within the transaction. So a logout wins over a slower request, and nothing ever sees
-   * the recreated fields.
+   * Merges `changes` into the session `handle` and gives it `ttl` seconds, if it still exists (see
+   * merge-transaction.ts); with `reindex`, the user index follows (a new user, or a new deadline for its entry).
    */
-  private async mergeFields(
-    handle: string,
-    { set, removed }: FieldChanges,
-    ttl: number,
-    changed: { metadata: boolean; user: boolean },
-  ): Promise<void> {
+  private async merge(handle: string, changes: FieldChanges, ttl: number, reindex: boolean): Promise<void> {
     const key = this.keys.sessionOfHandle(handle);
-    const userField = changed.metadata || changed.user ? this.userField : '';
-    const commands: string[][] = [];
-    if (userField !== '') commands.push(['HGET', key, userField]);
-    if (set.length > 0) commands.push(['HSET', key, ...set]);
-    if (removed.length > 0) commands.push(['HDEL', key, ...removed]);
-    const gone = commands.push(['EXPIRE', key, '0', 'NX']) - 1;
-    if (changed.metadata) commands.push(['EXPIRE', key, String(Math.ceil(ttl))]);
-    if (userField !== '') commands.push(['HGET', key, userField]);
-    const replies = await this.redis.transaction(key, commands);
-    if (userField !== '' && Number(replies[gone]) !== 1) await this.reindex(handle, ttl, replies[0], replies.at(-1));
+    const userField = reindex ? this.userField : '';
+    const transaction = mergeTransaction(key, changes, ttl, userField);
+    const outcome = transaction.outcome(await this.redis.transaction(key, transaction.commands));
+    if (outcome.written && userField !== '') await this.reindex(handle, ttl, outcome.userBefore, outcome.userAfter);
+  }
+
+  /** Lists the session `handle` under `user` (a user id as text) until `ttl` seconds from now. */
+  private async index(user: string, handle: string, ttl: number): Promise<void> {
+    const name = this.sealer === undefined ? user : this.sealer.userTag(user);
+    await this.redis.script(INDEX, this.keys.user(name), [handle, String(Math.ceil(ttl))]);
   }
 
   /**
    * Keeps the user index in step with a session after a write: the session leaves its former user's index and joins
-   * (or stays in, with a new expiry) its current user's. Done after the session's own script: a cluster puts the two
+   * (or stays in, with a new expiry) its current user's. Done after the session's own write: a cluster puts the two
    * keys on different nodes, and an index entry is only ever a hint that listing checks against the session.
    */
   private async reindex(handle: string, ttl: number, before: unknown, after: unknown): Promise<void> {

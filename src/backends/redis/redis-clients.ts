@@ -88,7 +88,8 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
         ready: () => c.isReady,
         state: () => (c.isReady ? 'ready' : 'not ready'),
         send: (_key, args) => c.sendCommand(args),
-        transaction: (_key, commands) => {
+        // async: whatever a driver throws becomes a rejection, which RedisConnection counts as settled.
+        transaction: async (_key, commands) => {
           const multi = c.multi();
           for (const args of commands) multi.addCommand(args);
           return multi.exec().catch(firstError);
@@ -104,7 +105,7 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
         ready: () => c.isOpen,
         state: () => (c.isOpen ? 'open' : 'closed'),
         send: (key, args) => c.sendCommand(key, false, args),
-        transaction: (key, commands) => {
+        transaction: async (key, commands) => {
           const multi = c.multi(key);
           for (const args of commands) multi.addCommand(key, false, args);
           return multi.exec().catch(firstError);
@@ -123,7 +124,8 @@ export function commandSender(client: unknown): RedisCommandSender | undefined {
           // ioredis looks a queued command up by its method name, which is in lower case.
           const multi = c.multi(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]));
           const replies = await multi.exec().catch(firstError);
-          if (replies === null) throw new Error('EXECABORT the transaction was discarded');
+          // null only answers a WATCH that failed, and none is used.
+          if (replies === null) throw new Error('Redis discarded the transaction');
           return replies.map(([error, reply]) => {
             if (error !== null) throw error;
             return reply;
