@@ -65,6 +65,8 @@ export interface RedisTimeRow {
   setup: string;
   label: string;
   micros: Record<string, number>;
+  /** redis-server's own CPU µs per request (main thread, slow log off, idle work left out): I/O and parsing too. */
+  cpu: Record<string, number>;
   commands: Record<string, string>;
 }
 
@@ -93,12 +95,13 @@ export async function measureRedisTime(script: string, log: (line: string) => vo
           setup: `${driver}${cluster ? ' cluster' : ''}`,
         })),
       );
+      const idle = await idleCpuRate(servers.ports);
       const rounds = jobs.map((): RedisTimeRow[] => []);
       for (let round = 0; round < ROUNDS; round++) {
         for (let k = 0; k < jobs.length; k++) {
           const i = (k + round) % jobs.length;
           const { variant, driver, setup } = jobs[i];
-          rounds[i].push(await measureVariant(script, variant, setup, { driver, cluster }, servers.ports));
+          rounds[i].push(await measureVariant(script, variant, setup, { driver, cluster }, servers.ports, idle));
         }
         log(`  Redis time: round ${round + 1} of ${ROUNDS} on ${cluster ? 'a cluster' : 'one server'}`);
       }
@@ -113,12 +116,17 @@ export async function measureRedisTime(script: string, log: (line: string) => vo
 
 /** The median of each route's figure over rounds of one variant. */
 function medianRow(rounds: RedisTimeRow[]): RedisTimeRow {
+  const median = (figure: (row: RedisTimeRow) => number) => {
+    const sorted = rounds.map(figure).sort((a, b) => a - b);
+    return sorted[sorted.length >> 1];
+  };
   const micros: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   for (const route of MEASURED_ROUTES) {
-    const sorted = rounds.map(row => row.micros[route]).sort((a, b) => a - b);
-    micros[route] = sorted[sorted.length >> 1];
+    micros[route] = median(row => row.micros[route]);
+    cpu[route] = median(row => row.cpu[route]);
   }
-  return { ...rounds[0], micros };
+  return { ...rounds[0], micros, cpu };
 }
 
 /** Keeps the process `pid` on `cores` (a taskset list), where `taskset` is installed (the bench runs without it). */
@@ -134,6 +142,7 @@ async function measureVariant(
   setup: string,
   { driver, cluster }: RedisSetup,
   ports: number[],
+  idle: number,
 ): Promise<RedisTimeRow> {
   const env = {
     ...process.env,
@@ -150,7 +159,7 @@ async function measureVariant(
     const client = new JarClient(Number(chunk.toString().trim()));
     await client.get(variant.login ? '/login' : '/counter');
     for (const route of MEASURED_ROUTES) await client.repeat(`/${route}`, PRIMING);
-    const row: RedisTimeRow = { setup, label: variant.label, micros: {}, commands: {} };
+    const row: RedisTimeRow = { setup, label: variant.label, micros: {}, cpu: {}, commands: {} };
     for (const route of MEASURED_ROUTES) {
       await Promise.all(nodes.map(node => node.reset()));
       for (let i = 0; i < REQUESTS; i++) {
@@ -174,6 +183,7 @@ async function measureVariant(
         shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
       }
       row.micros[route] = micros / REQUESTS;
+      row.cpu[route] = await cpuPerRequest(nodes, idle, () => client.repeat(`/${route}`, REQUESTS));
       // The commands of most requests (a priming leftover or a key's expiry can change a few).
       row.commands[route] = [...shapes].sort((a, b) => b[1] - a[1])[0][0];
     }
@@ -185,31 +195,73 @@ async function measureVariant(
   }
 }
 
+/**
+ * redis-server's main-thread CPU µs per request while `run` sends `REQUESTS` requests with the slow log off, less
+ * `idle` (CPU µs per ms the servers spend on their own) for as long as it took.
+ */
+async function cpuPerRequest(nodes: Control[], idle: number, run: () => Promise<void>): Promise<number> {
+  await Promise.all(nodes.map(node => node.logEveryCommand(false)));
+  const before = await totalCpu(nodes);
+  const started = performance.now();
+  await run();
+  const elapsed = performance.now() - started;
+  const used = (await totalCpu(nodes)) - before;
+  await Promise.all(nodes.map(node => node.logEveryCommand(true)));
+  return Math.max(0, used - idle * elapsed) / REQUESTS;
+}
+
+/** The CPU µs per ms the servers on `ports` spend with no client sending anything (their timers), over a second. */
+async function idleCpuRate(ports: number[]): Promise<number> {
+  const nodes = await Promise.all(ports.map(port => Control.connect(port)));
+  try {
+    const before = await totalCpu(nodes);
+    const started = performance.now();
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    return ((await totalCpu(nodes)) - before) / (performance.now() - started);
+  } finally {
+    for (const node of nodes) node.close();
+  }
+}
+
+async function totalCpu(nodes: Control[]): Promise<number> {
+  let micros = 0;
+  for (const node of nodes) micros += await node.cpuMicros();
+  return micros;
+}
+
 type SlowLogEntry = [id: number, time: number, micros: number, args: string[], address: string, name: string];
 
 /**
  * The time and the names of the commands one request sent to one node, from its slow log entries. A transaction
  * counts as MULTI here and EXEC from commandstats (which includes the commands inside: the slow log lists them, but
- * not EXEC itself, whose own work would be missed). In these apps nothing follows a transaction within a request on
- * one connection, so every entry of a connection after its MULTI is inside it.
+ * not EXEC itself, whose own work would be missed). A transaction's commands all name one key, and come right after
+ * its MULTI on its connection: the first entry of another key (or a script) ends it.
  */
 function sentCommands(entries: SlowLogEntry[]): { micros: number; names: string[] } {
   let micros = 0;
   const names: string[] = [];
-  const inTransaction = new Map<string, string[]>();
+  /** Per connection: the open transaction's key (once its first command is seen) and its commands. */
+  const open = new Map<string, { key?: string; names: string[] }>();
   for (const [, , duration, args, address, clientName] of entries) {
     const name = String(args[0]).toUpperCase();
     if (address === '?:0' || clientName === CONTROL || UPKEEP.has(name)) continue;
-    const inside = inTransaction.get(address);
-    if (inside !== undefined && name !== 'MULTI') {
-      inside.push(name);
-      continue;
+    const transaction = open.get(address);
+    if (transaction !== undefined && name !== 'MULTI' && !name.startsWith('EVAL')) {
+      transaction.key ??= args[1];
+      if (args[1] === transaction.key) {
+        transaction.names.push(name);
+        continue;
+      }
+    }
+    if (transaction !== undefined) {
+      names.push(`MULTI ${transaction.names.join(' ')} EXEC`);
+      open.delete(address);
     }
     micros += duration;
-    if (name === 'MULTI') inTransaction.set(address, []);
+    if (name === 'MULTI') open.set(address, { names: [] });
     else names.push(name);
   }
-  for (const inside of inTransaction.values()) names.push(`MULTI ${inside.join(' ')} EXEC`);
+  for (const transaction of open.values()) names.push(`MULTI ${transaction.names.join(' ')} EXEC`);
   return { micros, names };
 }
 
@@ -246,6 +298,18 @@ class Control {
       else requests.at(-1)!.push(entry);
     }
     return requests;
+  }
+
+  /** Every command into the slow log, or none. */
+  async logEveryCommand(on: boolean): Promise<void> {
+    await this.client.sendCommand(['CONFIG', 'SET', 'slowlog-log-slower-than', on ? '0' : '-1']);
+  }
+
+  /** The main thread's CPU time so far, in µs. */
+  async cpuMicros(): Promise<number> {
+    const stats = String(await this.client.sendCommand(['INFO', 'cpu']));
+    const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(stats)?.[1] ?? NaN);
+    return (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) * 1e6;
   }
 
   /** The microseconds of every EXEC since the reset, by INFO commandstats. */

@@ -244,6 +244,37 @@ describeWithRedis('RedisBackend', () => {
         }
       });
 
+      describe('expiry on merges', () => {
+        it('keeps it on a merge that leaves the metadata on its deadline, and sets ctx.ttl otherwise', async () => {
+          const metadata = { created: NOW, accessed: NOW, expires: NOW + 120 };
+          const id = await backend.write({ a: 1, __session: metadata }, undefined, ctx({ ttl: 120 }));
+          const pttl = async () => Number(await redis(keyOf(id), 'PTTL', keyOf(id)));
+          const merge = (changed: string[], data: SessionData, ttl: number) =>
+            backend.write(data, id, ctx({ isNew: false, ttl, changes: { changed, removed: [] } }));
+          await redis(keyOf(id), 'PEXPIRE', keyOf(id), '50000');
+          await merge(['a'], { a: 2, __session: metadata }, 120);
+          expect(await pttl(), 'the deadline the metadata names').to.be.at.most(50_000);
+          await merge(['a'], { a: 3, __session: metadata }, 3000);
+          expect(await pttl(), 'a ttl the metadata does not name').to.be.above(2_900_000);
+          await merge(['a', '__session'], { a: 4, __session: { ...metadata, expires: NOW + 600 } }, 600);
+          expect(await pttl(), 'new metadata')
+            .to.be.above(500_000)
+            .and.at.most(600_000);
+          expect(await backend.read(id)).to.include({ a: 4 });
+        });
+
+        it('gives a record without metadata its metadata and TTL on its next change over HTTP', async () => {
+          const app = sessionApp({ backend });
+          const first = await request(app).post('/s/set?count=5').expect(200);
+          const key = keyOf(sessionCookie(first)!.value);
+          await redis(key, 'HDEL', key, '__session');
+          await redis(key, 'PEXPIRE', key, '100000');
+          await request(app).post('/s/increment').set('Cookie', cookieHeader(first)).expect(200);
+          expect(await redis(key, 'HEXISTS', key, '__session')).to.equal(1);
+          expect(Number(await redis(key, 'PTTL', key))).to.be.above(100_000);
+        });
+      });
+
       describe('foreign or corrupt data', () => {
         it('treats a key that is not a hash as no session, and never writes session data into it', async () => {
           const id = backend.generateId();

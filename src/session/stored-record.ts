@@ -35,6 +35,8 @@ export class StoredRecord {
   metadata!: RecordMetadata;
   /** The next write replaces the record whole, changed or not: the backend marked it, or the schema dropped keys. */
   private rewrite = false;
+  /** The stored record holds valid metadata (else the next write stores it, whatever changed). */
+  private hasMetadata = true;
   private readonly ctx: BackendContext;
 
   constructor(
@@ -55,12 +57,14 @@ export class StoredRecord {
     this.ctx.rewrite = undefined;
     const record = await this.callBackend('read', () => this.config.backend.read(id, this.ctx));
     const text = recordText(record);
+    const metadata = isPlainObject(record) ? readRecordMetadata(record[METADATA_KEY]) : undefined;
     if (text !== EMPTY) {
       this.id = id;
       this.exists = true;
       this.rewrite = isMarkedForRewrite(record) || this.ctx.rewrite === true;
+      this.hasMetadata = metadata !== undefined;
     }
-    return { text, metadata: isPlainObject(record) ? readRecordMetadata(record[METADATA_KEY]) : undefined };
+    return { text, metadata };
   }
 
   /** Takes the data the request adopted as the baseline; `rewrite` when the next write must replace the record. */
@@ -88,6 +92,7 @@ export class StoredRecord {
     this.baseline = text;
     this.metadata = metadata;
     this.rewrite = false;
+    this.hasMetadata = true;
     return id;
   }
 
@@ -123,7 +128,7 @@ export class StoredRecord {
     const whole = !this.exists || this.rewrite;
     ctx.changes = whole
       ? undefined
-      : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata);
+      : changesBetween(parseSession(this.baseline) ?? {}, record, metadata !== this.metadata || !this.hasMetadata);
     record[METADATA_KEY] = metadata;
     const id = await this.callBackend('write', () => config.backend.write(record, this.id, ctx));
     checkReturnedId(config.cookie.name, id);

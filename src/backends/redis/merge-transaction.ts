@@ -17,17 +17,22 @@ export interface MergeTransaction {
 }
 
 /**
- * Sets and deletes the fields of `changes` in the hash `key` and gives it `ttl` seconds, if it still exists;
- * reads `userField` around the change unless it is ''.
+ * Sets and deletes the fields of `changes` in the hash `key` and gives it `ttl` seconds (leaves its expiry when
+ * undefined), if it still exists; reads `userField` around the change unless it is ''.
  */
-export function mergeTransaction(key: string, { set, removed }: FieldChanges, ttl: number, userField: string) {
+export function mergeTransaction(
+  key: string,
+  { set, removed }: FieldChanges,
+  ttl: number | undefined,
+  userField: string,
+) {
   const commands: string[][] = [];
   const readUser = () => (userField === '' ? -1 : commands.push(['HGET', key, userField]) - 1);
   const before = readUser();
   if (set.length > 0) commands.push(['HSET', key, ...set]);
   if (removed.length > 0) commands.push(['HDEL', key, ...removed]);
   const recreated = commands.push(['EXPIRE', key, '0', 'NX']) - 1;
-  commands.push(['EXPIRE', key, String(Math.ceil(ttl))]);
+  if (ttl !== undefined) commands.push(['EXPIRE', key, String(Math.ceil(ttl))]);
   const after = readUser();
   return {
     commands,

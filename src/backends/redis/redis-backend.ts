@@ -153,7 +153,12 @@ export class RedisBackend extends SessionBackend implements UserSessions {
       // Listed before the change is stored: should the index update after it fail, the session is still found.
       const user = userChanged ? this.users.userAfterMerge(data, merge.changed, merge.removed) : undefined;
       if (this.users.enabled && typeof user === 'string') await this.index(user, handle, ttl);
-      await this.merge(handle, changes, ttl, userChanged || merge.changed.includes(METADATA_KEY));
+      const metadataChanged = merge.changed.includes(METADATA_KEY);
+      // The key's expiry was set with the metadata it holds: a merge that leaves that metadata, on the deadline it
+      // names, leaves the expiry as it is (one command less on every change of a session).
+      const deadline = (data[METADATA_KEY] as Partial<RecordMetadata> | undefined)?.expires;
+      const keepsExpiry = !metadataChanged && deadline === ctx!.now + ttl;
+      await this.merge(handle, changes, ttl, { keepsExpiry, reindex: userChanged || metadataChanged });
       return sessionId;
     }
     const changes = fieldChanges(data);
@@ -193,7 +198,7 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   override async touch(sessionId: string, metadata: RecordMetadata, ctx: BackendContext): Promise<void> {
     if (!(ctx.ttl >= 1)) return this.remove(sessionId);
     const changes = { set: [METADATA_KEY, JSON.stringify(metadata)], removed: [] };
-    await this.merge(digest(sessionId), changes, ctx.ttl, true);
+    await this.merge(digest(sessionId), changes, ctx.ttl, { keepsExpiry: false, reindex: true });
   }
 
   handleOf(sessionId: string): string {
@@ -277,13 +282,18 @@ export class RedisBackend extends SessionBackend implements UserSessions {
   }
 
   /**
-   * Merges `changes` into the session `handle` and gives it `ttl` seconds, if it still exists (see
-   * merge-transaction.ts); with `reindex`, the user index follows (a new user, or a new deadline for its entry).
+   * Merges `changes` into the session `handle` and gives it `ttl` seconds (unless it `keepsExpiry`), if it still
+   * exists (see merge-transaction.ts); with `reindex`, the user index follows (a new user, or a new deadline).
    */
-  private async merge(handle: string, changes: FieldChanges, ttl: number, reindex: boolean): Promise<void> {
+  private async merge(
+    handle: string,
+    changes: FieldChanges,
+    ttl: number,
+    { keepsExpiry, reindex }: { keepsExpiry: boolean; reindex: boolean },
+  ): Promise<void> {
     const key = this.keys.sessionOfHandle(handle);
     const userField = reindex ? this.userField : '';
-    const transaction = mergeTransaction(key, changes, ttl, userField);
+    const transaction = mergeTransaction(key, changes, keepsExpiry ? undefined : ttl, userField);
     const outcome = transaction.outcome(await this.redis.transaction(key, transaction.commands));
     if (outcome.written && userField !== '') await this.reindex(handle, ttl, outcome.userBefore, outcome.userAfter);
   }
