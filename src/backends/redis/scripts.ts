@@ -7,7 +7,7 @@
 import { LuaScript } from './redis-connection';
 
 /**
- * Writes a whole session (a merge of changed keys needs no script: see RedisBackend's mergeFields).
+ * Writes a whole session (a merge of changed keys needs no script: see merge-transaction.ts).
  * ARGV: mode, ttl (seconds >= 1), user field ('' for none), n, then n field/value pairs.
  * Modes: 'create' writes only if nothing at all is stored under the key (a new session never takes over another's
  * record); 'replace' writes whatever is there; 'replace-existing' only if the session still exists (so a logout
