@@ -8,7 +8,9 @@
  * out (the script's own entry includes them). For each app and route, after priming, `REQUESTS` requests of one
  * session are sent one by one, each followed by a mark in the slow log; then the log is read and split at the marks,
  * and the durations of the commands each request sent are summed (see {@link sentCommands} for transactions) and
- * averaged: the slow log counts whole microseconds, and the mean is what a Redis core carries.
+ * averaged: the slow log counts whole microseconds, and the mean is what a Redis core carries. Then as many requests
+ * again with the slow log off, for redis-server's own CPU time (INFO cpu, the main thread), which includes reading
+ * and parsing each command and writing its reply, less what the servers spend idle in as long.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,7 +48,7 @@ interface RedisVariant {
   drivers?: RedisSetup['driver'][];
 }
 
-const RIVAL = 'express-session + connect-redis';
+export const RIVAL = 'express-session + connect-redis';
 const VARIANTS: RedisVariant[] = [
   { app: RIVAL, label: RIVAL, drivers: ['node-redis'] },
   { app: 'this library, RedisBackend', label: 'RedisBackend' },

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { APPS, ROUTES, type Route, type StoreKind } from './apps';
-import { REDIS_TARGETS, type RedisTimeRow } from './redis-time';
+import { REDIS_TARGETS, RIVAL as REDIS_RIVAL, type RedisTimeRow } from './redis-time';
 
 /** What was measured of one app: per route, instructions per request, requests per second, server CPU µs. */
 export interface Measured {
@@ -128,9 +128,7 @@ export function redisTimeTable(rows: RedisTimeRow[]): string {
   ];
   const lines = rows.map(row => {
     const cluster = row.setup.endsWith('cluster');
-    const rival = rows.find(
-      other => other.label.startsWith('express-session') && other.setup.endsWith('cluster') === cluster,
-    );
+    const rival = rows.find(other => other.label === REDIS_RIVAL && other.setup.endsWith('cluster') === cluster);
     const missed =
       rival === undefined || row === rival
         ? undefined
