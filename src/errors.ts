@@ -13,6 +13,7 @@ import { HttpError } from 'routing-controllers';
 /** Stable codes of {@link SessionError}, for programs that branch on them. */
 export type SessionErrorCode =
   | 'INVALID_OPTION'
+  | 'INVALID_ARGUMENT'
   | 'NOT_CONFIGURED'
   | 'NOT_LOADED'
   | 'RESERVED_KEY'

@@ -16,6 +16,9 @@ export type { SessionConfig, RevocationCheck } from './session/config';
 
 // The session
 export type {
+  FlashKey,
+  FlashMessage,
+  FlashMessages,
   RegenerateOptions,
   Session,
   SessionCallback,
@@ -30,6 +33,7 @@ export { responseStarted } from './http/response-hold';
 export { SessionParam } from './decorators/session-param';
 export type { SessionParamOptions, SessionKey } from './decorators/session-param';
 export { CurrentSession } from './decorators/current-session';
+export { Flash } from './decorators/flash';
 
 // Typed sessions
 export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/session-schema';
@@ -44,8 +48,8 @@ export {
   writeNothing,
 } from './backends/backend';
 export type { BackendContext, SessionChanges } from './backends/backend';
-export { METADATA_KEY } from './record';
-export type { SessionRecord, RecordMetadata, SessionData, SessionMetadata } from './record';
+export { FLASH_KEY, METADATA_KEY } from './record';
+export type { FlashMessageLists, SessionRecord, RecordMetadata, SessionData, SessionMetadata } from './record';
 
 // Backends: the built-in ones
 export { InMemoryBackend } from './backends/memory';

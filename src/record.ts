@@ -10,6 +10,12 @@ export type SessionRecord = Record<string, unknown>;
 /** Where a record keeps the library's metadata; user data can neither read nor write it. */
 export const METADATA_KEY = '__session';
 
+/** Where a record keeps its flash messages (`req.session.addFlash()`), beside the data and never part of it. */
+export const FLASH_KEY = '__flash';
+
+/** What a record keeps under {@link FLASH_KEY}: the messages not yet taken, per key, oldest first. */
+export type FlashMessageLists = Record<string, unknown[]>;
+
 /** What a record keeps under {@link METADATA_KEY}, in unix seconds. */
 export interface RecordMetadata {
   /** When the session began (a new session, or the last `regenerate()` without `keepCreatedAt`). */
@@ -18,6 +24,11 @@ export interface RecordMetadata {
   accessed: number;
   /** When the session ends on the server, whatever the cookie says. */
   expires: number;
+  /**
+   * This session's own lifetime in seconds, set by `req.session.setLifetime()` ("remember me"); `0`: a
+   * browser-session cookie. Absent: the configured `lifetime`.
+   */
+  lifetime?: number;
 }
 
 /** The metadata in `value` (a record's {@link METADATA_KEY}), or `undefined` when it is not valid metadata. */
@@ -30,7 +41,16 @@ export function readRecordMetadata(value: unknown): RecordMetadata | undefined {
   // Records from before idle timeouts carry no `accessed` (or null): their last refresh is their creation.
   const accessed = (value as { accessed?: unknown }).accessed ?? created;
   if (!Number.isInteger(created) || !Number.isInteger(accessed) || !Number.isInteger(expires)) return undefined;
-  return { created: created as number, accessed: accessed as number, expires: expires as number };
+  const metadata: RecordMetadata = {
+    created: created as number,
+    accessed: accessed as number,
+    expires: expires as number,
+  };
+  const lifetime = (value as { lifetime?: unknown }).lifetime;
+  if (lifetime === undefined) return metadata;
+  if (!Number.isInteger(lifetime) || (lifetime as number) < 0) return undefined;
+  metadata.lifetime = lifetime as number;
+  return metadata;
 }
 
 /** @deprecated Since 0.3: renamed {@link SessionRecord} (express-session uses this name for the data users augment). */

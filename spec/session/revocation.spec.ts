@@ -54,6 +54,7 @@ describe('option: isRevoked', () => {
         lastAccessedAt: clock.seconds - 5,
         expiresAt: clock.seconds + 595,
         remainingSeconds: 595,
+        lifetime: 600,
         degraded: false,
       },
     ]);

@@ -223,6 +223,7 @@ describe('req.session.meta', () => {
       lastAccessedAt: start + 1000,
       expiresAt: start + 1000 + 3600,
       remainingSeconds: 3600,
+      lifetime: 3600,
       degraded: false,
     });
     clock.advance(3000);

@@ -10,7 +10,10 @@ import { randomSessionId } from '../internal/session-id';
 export interface BackendContext {
   /** The current time (unix seconds) by the configured clock: use it, not `Date.now()`, so tests can move time. */
   now: number;
-  /** The configured server-side lifetime of a session, in seconds. */
+  /**
+   * The longest server-side lifetime a session may have, in seconds: the configured `lifetime`, or `maxLifetime`
+   * when sessions may be given longer ones (`setLifetime()`). A record's own TTL is `ttl`.
+   */
   lifetime: number;
   /** On `write`: how long this record must live from now, in seconds (>= 1). Use it as the store's TTL. */
   ttl: number;

@@ -19,6 +19,7 @@ const KNOWN_OPTIONS = new Set([
   'backend',
   'autoload',
   'lifetime',
+  'maxLifetime',
   'rolling',
   'idleTimeout',
   'absoluteTimeout',
@@ -56,6 +57,13 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     throw invalid('onError', 'expected a function');
   const cookie = resolveCookieOptions(options.cookie ?? {});
   const serverLifetime = lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME;
+  const maxLifetime = options.maxLifetime ?? serverLifetime;
+  if (!Number.isInteger(maxLifetime) || maxLifetime < serverLifetime || maxLifetime > MAX_LIFETIME) {
+    throw invalid(
+      'maxLifetime',
+      `expected whole seconds from the server-side lifetime (${serverLifetime}) to ${MAX_LIFETIME} (400 days)`,
+    );
+  }
   const idleTimeout = checkSeconds('idleTimeout', options.idleTimeout);
   const absoluteTimeout = checkSeconds('absoluteTimeout', options.absoluteTimeout);
   const window = Math.min(serverLifetime, idleTimeout || Infinity);
@@ -81,6 +89,7 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     autoload: resolveAutoload(options.autoload ?? false),
     lifetime,
     serverLifetime,
+    maxLifetime,
     rolling: checkBoolean('rolling', options.rolling, false),
     idleTimeout,
     absoluteTimeout,

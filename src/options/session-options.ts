@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { SessionBackend } from '../backends/backend';
 import type { SessionValidationOptions } from '../schema/session-schema';
 import type { RevocationCheck } from '../session/config';
+import { BROWSER_SESSION_LIFETIME } from '../session/expiry';
 import type { SessionCookieOptions } from './cookie-options';
 
 /** A backend instance, or a `SessionBackend` class resolved from the typedi container. */
@@ -30,6 +31,12 @@ export interface SessionOptions {
    * @default 1209600 (14 days)
    */
   lifetime?: number;
+  /**
+   * The longest lifetime `req.session.setLifetime()` may give a session ("remember me"), in seconds (at most 400
+   * days). Raise it to let users be remembered longer than `lifetime`.
+   * @default the server-side lifetime: `lifetime`, or {@link BROWSER_SESSION_LIFETIME} when `lifetime` is 0
+   */
+  maxLifetime?: number;
   /**
    * Count the lifetime from the last activity instead of from creation: activity (a request that loads the
    * session) refreshes the cookie and the record, at most once per `touchAfter`.
@@ -94,5 +101,4 @@ export interface SessionOptions {
 
 /** Default `lifetime`: 14 days, in seconds. */
 export const DEFAULT_LIFETIME = 14 * 24 * 3600;
-/** Server-side lifetime of a browser-session cookie (`lifetime: 0`), in seconds: one day. */
-export const BROWSER_SESSION_LIFETIME = 24 * 3600;
+export { BROWSER_SESSION_LIFETIME };

@@ -22,7 +22,7 @@ export interface SessionConfig extends ExpiryPolicy {
   readonly backend: SessionBackend;
   /** Whether this request loads its session before the handler. */
   readonly autoload: (request: Request) => boolean;
-  /** Cookie Max-Age in seconds; 0 for a browser-session cookie. */
+  /** Cookie Max-Age in seconds; 0 for a browser-session cookie. A session's own (`setLifetime()`) comes first. */
   readonly lifetime: number;
   /** Milliseconds; 0: none. */
   readonly backendTimeout: number;

@@ -5,16 +5,18 @@
 import type { Request } from 'express';
 import { SessionValidationError } from '../errors';
 import { debug } from '../internal/debug';
-import type { RecordMetadata, SessionRecord } from '../record';
+import type { FlashMessageLists, RecordMetadata, SessionRecord } from '../record';
 import { parseSession, stringifySession } from '../serializers/json';
 import type { SessionConfig } from './config';
 import { isAlive, publicMeta } from './expiry';
+import { takeStoredFlashes, withFlashes } from './flash';
 import { EMPTY, type StoredRecord } from './stored-record';
 import { RESERVED_KEYS } from './types';
 
 /** Data to adopt, with its baseline text and metadata; `dropped`: the schema dropped stored keys. */
 export interface LoadedData {
   readonly data: SessionRecord;
+  readonly flashes: FlashMessageLists | undefined;
   readonly baseline: string;
   readonly metadata: RecordMetadata;
   readonly dropped: boolean;
@@ -42,9 +44,18 @@ export async function loadData(
     return 'ended';
   }
   const stored = parseSession(read.text);
+  // Flash messages are not data: the schema never sees them.
+  const flashes = stored === undefined ? undefined : takeStoredFlashes(stored);
   const valid = await validate(config, stored);
   if (valid === undefined) return 'ended';
   const { data, plain } = valid;
+  // As the state will serialise it (flashes last, wherever the store kept them), so that nothing reads as changed.
+  const baseline =
+    flashes !== undefined
+      ? stringifySession(withFlashes(plain ?? data, flashes))
+      : plain === undefined
+        ? read.text
+        : stringifySession(plain);
   if (config.isRevoked !== undefined) {
     const revoked = await record.callBackend('read', () =>
       config.isRevoked!(publicMeta(config, metadata, now, false), data, request),
@@ -62,7 +73,7 @@ export async function loadData(
   // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
   const dropped =
     config.schema !== undefined && stored !== undefined && Object.keys(stored).some(key => !Object.hasOwn(data, key));
-  return { data, baseline: plain === undefined ? read.text : stringifySession(plain), metadata, dropped };
+  return { data, flashes, baseline, metadata, dropped };
 }
 
 /**

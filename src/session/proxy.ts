@@ -20,7 +20,10 @@ const STATE = Symbol('routing-controllers-sessions state');
 /** Members readable before the session is loaded. */
 const MEMBERS: ReadonlySet<string> = new Set(MEMBER_NAMES);
 
-type MemberFunctions = Pick<SessionMembers, 'load' | 'regenerate' | 'destroy' | 'save' | 'reload' | 'touch'>;
+type MemberFunctions = Pick<
+  SessionMembers,
+  'load' | 'regenerate' | 'destroy' | 'save' | 'reload' | 'touch' | 'setLifetime' | 'addFlash' | 'takeFlash'
+>;
 
 /** The state behind `session` when it is one of ours (of any configuration), otherwise undefined. */
 export function sessionStateOf(session: unknown): SessionState | undefined {
@@ -104,6 +107,9 @@ export class SessionProxy implements ProxyHandler<SessionRecord> {
           save: (callback?: SessionCallback) => withCallback(state.save(), callback),
           reload: (callback?: SessionCallback) => withCallback(state.reload(), callback),
           touch: () => state.touch(),
+          setLifetime: (seconds: number) => state.setLifetime(seconds),
+          addFlash: (key: string, message: unknown) => state.addFlash(key, message),
+          takeFlash: ((key?: string) => state.takeFlash(key)) as MemberFunctions['takeFlash'],
         };
         return this.functions[key as keyof MemberFunctions];
     }

@@ -1,7 +1,7 @@
 /** The errors of session calls that come too late: after the response started, the commit has already run. */
 import { SessionError } from '../errors';
 
-export function changedTooLate(member: 'save' | 'touch'): SessionError {
+export function changedTooLate(member: string): SessionError {
   return new SessionError(
     'SAVED_TOO_LATE',
     `${member}() was called after the response started, when the session had already been committed: call it before responding`,
@@ -13,6 +13,11 @@ export function loadedTooLate(): SessionError {
     'LOADED_TOO_LATE',
     'The session was loaded after the response started, so its changes could not be saved: load it before responding',
   );
+}
+
+/** A member called with an argument it cannot take. */
+export function invalidArgument(member: string, message: string): SessionError {
+  return new SessionError('INVALID_ARGUMENT', `req.session.${member}(): ${message}`);
 }
 
 /** A rejected call that does not crash the process when its caller does not wait for it. */

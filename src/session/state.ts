@@ -6,22 +6,23 @@
  * object, and no I/O. Change tracking compares JSON text: the data's JSON when loaded against its JSON when the
  * response starts, so in-place changes of nested objects count and an assignment of an equal value does not.
  *
- * One state machine whose members and commit share its fields, in one file of about 270 lines.
+ * One state machine whose members and commit share its fields, in one file of about 350 lines.
  */
 import type { Request, Response } from 'express';
 import { newSessionId } from '../backends/backend';
-import { type BackendOperation, SessionBackendError } from '../errors';
+import { type BackendOperation, SessionBackendError, SessionNotLoadedError } from '../errors';
 import { readCookie } from '../http/cookie-header';
 import { secureAttribute } from '../http/insecure-transport';
 import { isUnderPath, requestPath } from '../http/paths';
 import { holdResponse, responseStarted } from '../http/response-hold';
-import type { SessionRecord } from '../record';
+import type { FlashMessageLists, RecordMetadata, SessionRecord } from '../record';
 import { stringifySession } from '../serializers/json';
 import type { SessionConfig } from './config';
-import { newMetadata, publicMeta, refreshMetadata } from './expiry';
+import { hasPersistentCookie, newMetadata, publicMeta, refreshMetadata, withLifetime } from './expiry';
+import { addFlashMessage, withFlashes } from './flash';
 import { loadData } from './load';
 import { SessionProxy } from './proxy';
-import { changedTooLate, ignore, loadedTooLate, refused } from './refusals';
+import { changedTooLate, ignore, invalidArgument, loadedTooLate, refused } from './refusals';
 import { EMPTY, StoredRecord } from './stored-record';
 import type { RegenerateOptions, Session, SessionMeta } from './types';
 
@@ -43,6 +44,10 @@ export class SessionState {
   private degraded = false;
   /** `touch()` was called: this request refreshes a rolling or idle-timed session even within `touchAfter`. */
   private touched = false;
+  /** The lifetime `setLifetime()` gave the session, until the commit stores it. */
+  private newLifetime: number | undefined;
+  /** The flash messages not yet taken; `undefined` when there are none. */
+  private flashes: FlashMessageLists | undefined;
   /** The Set-Cookie value this request sends: decided by `save()`, and again by the commit. */
   private outgoingCookie: string | undefined;
   /**
@@ -74,12 +79,7 @@ export class SessionState {
     const { config, record } = this;
     const now = config.now();
     const writing = record.exists && this.serialize() !== record.baseline;
-    return publicMeta(
-      config,
-      refreshMetadata(config, record.metadata, now, writing || this.touched),
-      now,
-      this.degraded,
-    );
+    return publicMeta(config, this.nextMetadata(now, writing), now, this.degraded);
   }
 
   // ---- Members ----
@@ -127,6 +127,7 @@ export class SessionState {
       await this.load();
       this.assertSavable('remove');
       this.clearData();
+      this.newLifetime = undefined;
       await this.removeStored();
       this.record.metadata = newMetadata(this.config, this.record.stampTime());
     });
@@ -155,6 +156,7 @@ export class SessionState {
       const record = this.record;
       const id = record.exists ? record.id : undefined;
       this.clearData();
+      this.newLifetime = undefined;
       record.forget();
       const now = record.stampTime();
       record.metadata = newMetadata(this.config, now);
@@ -171,6 +173,47 @@ export class SessionState {
     });
   }
 
+  /**
+   * Gives this session a lifetime of its own ("remember me"), in seconds from its start (or from its last activity
+   * when rolling); `0`: a browser-session cookie. Stored with the record: the cookie's Max-Age and the store's TTL
+   * follow it on every later request.
+   */
+  setLifetime(seconds: number): Promise<void> {
+    const max = this.config.maxLifetime;
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > max) {
+      const hint = max < 400 * 24 * 3600 ? '; raise the `maxLifetime` option for longer ones' : '';
+      return refused(
+        invalidArgument('setLifetime', `expected whole seconds from 0 (browser session) to ${max}${hint}`),
+      );
+    }
+    if (responseStarted(this.response)) return refused(changedTooLate('setLifetime'));
+    return this.enqueue(async () => {
+      await this.load();
+      this.assertSavable('write');
+      this.newLifetime = seconds;
+    });
+  }
+
+  addFlash(key: string, message: unknown): void {
+    if (!this.loaded) throw new SessionNotLoadedError('addFlash');
+    this.flashes = addFlashMessage(this.flashes, key, message);
+  }
+
+  /** The messages under `key` (or all, by key), removed. */
+  takeFlash(key?: string): unknown[] | FlashMessageLists {
+    if (!this.loaded) throw new SessionNotLoadedError('takeFlash');
+    const flashes = this.flashes;
+    if (key === undefined) {
+      this.flashes = undefined;
+      return flashes ?? {};
+    }
+    if (flashes === undefined || !Object.hasOwn(flashes, key)) return [];
+    const messages = flashes[key];
+    delete flashes[key];
+    if (Object.keys(flashes).length === 0) this.flashes = undefined;
+    return messages;
+  }
+
   /** Runs `operation` after the member calls before it. */
   private enqueue(operation: () => Promise<void>): Promise<void> {
     // The first call starts at once, so that its load() holds a response the handler starts right after it.
@@ -183,6 +226,7 @@ export class SessionState {
 
   private clearData(): void {
     for (const key of Object.keys(this.data)) delete this.data[key];
+    this.flashes = undefined;
   }
 
   // ---- Load ----
@@ -211,13 +255,14 @@ export class SessionState {
     if (loaded === 'ended') return this.removeStored();
     if (loaded === undefined) return;
     Object.assign(this.data, loaded.data);
+    this.flashes = loaded.flashes;
     this.record.adopt(loaded.baseline, loaded.metadata, loaded.dropped);
   }
 
   /** The data's JSON text, as stored (through the schema's class-transformer options when there is one). */
   private serialize(): string {
     const schema = this.config.schema;
-    return stringifySession(schema === undefined ? this.data : schema.toPlain(this.data));
+    return stringifySession(withFlashes(schema === undefined ? this.data : schema.toPlain(this.data), this.flashes));
   }
 
   // ---- Commit: runs when the response starts; returns the Set-Cookie value, if any ----
@@ -242,19 +287,34 @@ export class SessionState {
     const now = record.stampTime();
     if (text === EMPTY) return this.endStored(false);
     this.assertSavable('write');
-    const writing = record.isChangedBy(text);
-    const metadata = refreshMetadata(config, record.metadata, now, writing || this.touched);
+    const lifetimeChanged = this.isLifetimeChanged();
+    const writing = lifetimeChanged || record.isChangedBy(text);
+    const metadata = this.nextMetadata(now, writing);
     if (!writing && metadata === record.metadata) return;
     const ttl = metadata.expires - now;
     // At or past expiry: delete, never write with a TTL <= 0.
     if (ttl < 1) return this.endStored(true);
 
-    const expiryMoved = config.lifetime > 0 && metadata.expires !== record.metadata.expires;
+    const persistent = hasPersistentCookie(config, metadata);
+    const expiryMoved = persistent && metadata.expires !== record.metadata.expires;
     const id = await record.store(text, metadata, ttl, writing);
     this.touched = false;
-    if (id !== this.requestCookie || this.regenerated || expiryMoved) {
-      this.outgoingCookie = config.setCookie.session(id, this.secure(), now, config.lifetime > 0 ? ttl : undefined);
+    this.newLifetime = undefined;
+    if (id !== this.requestCookie || this.regenerated || expiryMoved || lifetimeChanged) {
+      this.outgoingCookie = config.setCookie.session(id, this.secure(), now, persistent ? ttl : undefined);
     }
+  }
+
+  /** The metadata after this request at `now`: refreshed by activity, with the lifetime `setLifetime()` gave. */
+  private nextMetadata(now: number, writing: boolean): RecordMetadata {
+    const { config, record } = this;
+    const lifetimeChanged = this.isLifetimeChanged();
+    const metadata = refreshMetadata(config, record.metadata, now, writing || lifetimeChanged || this.touched);
+    return lifetimeChanged ? withLifetime(config, metadata, this.newLifetime!) : metadata;
+  }
+
+  private isLifetimeChanged(): boolean {
+    return this.newLifetime !== undefined && this.newLifetime !== this.record.metadata.lifetime;
   }
 
   /**

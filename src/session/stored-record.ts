@@ -8,7 +8,7 @@ import { type BackendContext, type SessionChanges, isMarkedForRewrite } from '..
 import { type BackendOperation, SessionBackendError, SessionError } from '../errors';
 import { MAX_COOKIE_BYTES, isCookieValue } from '../http/cookie-octets';
 import { debug } from '../internal/debug';
-import { METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../record';
+import { FLASH_KEY, METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../record';
 import { MAX_DEPTH, isNestedTooDeep, isPlainObject, parseSession, stringifySession } from '../serializers/json';
 import { guardBackendCall } from './backend-call';
 import type { SessionConfig } from './config';
@@ -43,8 +43,7 @@ export class StoredRecord {
     private readonly config: SessionConfig,
     request: Request,
   ) {
-    const lifetime = config.serverLifetime;
-    this.ctx = { now: 0, lifetime, ttl: lifetime, request };
+    this.ctx = { now: 0, lifetime: config.maxLifetime, ttl: config.serverLifetime, request };
   }
 
   /** Reads the configured clock into the context backends get, and returns it (unix seconds). */
@@ -122,7 +121,7 @@ export class StoredRecord {
   private async write(text: string, metadata: RecordMetadata): Promise<string> {
     const config = this.config;
     const record = parseSession(text) as SessionRecord;
-    if (config.schema?.beforeSave) await config.schema.checkBeforeSave(record);
+    if (config.schema?.beforeSave) await config.schema.checkBeforeSave(withoutKey(record, FLASH_KEY));
     const ctx = this.ctx;
     ctx.isNew = !this.exists;
     const whole = !this.exists || this.rewrite;
@@ -180,7 +179,7 @@ function recordText(record: unknown): string {
   if (!isPlainObject(record)) return invalidRecord('not a plain object');
   let text: string;
   try {
-    text = stringifySession(withoutMetadata(record));
+    text = stringifySession(withoutKey(record, METADATA_KEY));
   } catch (error) {
     // Deeper than the stack, or larger than a string can be: foreign data.
     if (error instanceof RangeError && /call stack|string length/.test(error.message))
@@ -196,8 +195,8 @@ function invalidRecord(reason: string): string {
   return 'null';
 }
 
-function withoutMetadata(record: SessionRecord): SessionRecord {
-  if (!(METADATA_KEY in record)) return record;
-  const { [METADATA_KEY]: _metadata, ...data } = record;
-  return data;
+function withoutKey(record: SessionRecord, key: string): SessionRecord {
+  if (!(key in record)) return record;
+  const { [key]: _dropped, ...rest } = record;
+  return rest;
 }

@@ -1,5 +1,5 @@
 /** The session as handlers see it: `req.session`'s members, its lifecycle view and the fields users declare. */
-import { METADATA_KEY } from '../record';
+import { FLASH_KEY, METADATA_KEY } from '../record';
 
 /**
  * Declares the fields your sessions hold, so that `req.session.userId` is typed. Augment it once:
@@ -11,6 +11,23 @@ import { METADATA_KEY } from '../record';
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: apps augment it
 export interface SessionFields {}
+
+/**
+ * Declares the flash messages your app sends, per key, so that `addFlash()` and `takeFlash()` are typed:
+ *
+ * @example
+ * declare module 'routing-controllers-sessions' {
+ *   interface FlashMessages { notice: string; formError: { field: string; text: string } }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: apps augment it
+export interface FlashMessages {}
+
+/** The keys of flash messages: those of {@link FlashMessages} once it declares any, otherwise any string. */
+export type FlashKey = [keyof FlashMessages] extends [never] ? string : keyof FlashMessages & string;
+
+/** The message type under `K`: as {@link FlashMessages} declares it, otherwise `unknown`. */
+export type FlashMessage<K extends string> = K extends keyof FlashMessages ? FlashMessages[K] : unknown;
 
 /** The members every session has besides its data. Their names are reserved: data cannot use them. */
 export interface SessionMembers {
@@ -38,6 +55,23 @@ export interface SessionMembers {
   reload(callback?: SessionCallback): Promise<void>;
   /** Counts this request as activity: a rolling or idle-timed session is refreshed even within `touchAfter`. */
   touch(): Promise<void>;
+  /**
+   * Gives this session a lifetime of its own ("remember me"), in seconds up to the `maxLifetime` option; `0` makes
+   * its cookie a browser-session cookie ("don't remember me"), ended on the server after at most a day. Counted like
+   * `lifetime` (from the session's start, or its last activity when rolling) and still ended by `absoluteTimeout`;
+   * the cookie's Max-Age and the store's TTL follow it on every later request. A `regenerate()` without
+   * `keepCreatedAt` starts a session with the configured lifetime again, unless this request set one.
+   */
+  setLifetime(seconds: number): Promise<void>;
+  /**
+   * Adds a flash message under `key` (JSON data), kept until a later request takes it; several may wait under one
+   * key. It is part of the session's data for saving, so it is committed with the response, before a redirect.
+   */
+  addFlash<K extends FlashKey>(key: K, message: FlashMessage<K>): void;
+  /** Takes the flash messages under `key`, oldest first, and removes them; `[]` when there are none (no write). */
+  takeFlash<K extends FlashKey>(key: K): FlashMessage<K>[];
+  /** Takes every flash message, by key, and removes them; `{}` when there are none (no write). */
+  takeFlash(): { [K in FlashKey]?: FlashMessage<K>[] };
   /** When the session began, was last active and ends; `undefined` until loaded. */
   readonly meta: SessionMeta | undefined;
 }
@@ -64,6 +98,8 @@ export interface SessionMeta {
   readonly expiresAt: number;
   /** Seconds left until `expiresAt`, from now. */
   readonly remainingSeconds: number;
+  /** The session's lifetime in seconds: its own (`setLifetime()`) or the configured one; `0`: browser-session cookie. */
+  readonly lifetime: number;
   /** The backend failed and `onBackendFailure: 'degrade'` gave an empty, anonymous session that cannot be saved. */
   readonly degraded: boolean;
 }
@@ -78,12 +114,15 @@ export const MEMBER_NAMES = [
   'save',
   'reload',
   'touch',
+  'setLifetime',
+  'addFlash',
+  'takeFlash',
   'meta',
   'then',
 ] as const;
 
-/** Names that data keys cannot take: the members, the metadata key, and keys JavaScript gives meaning to. */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set([...MEMBER_NAMES, '__proto__', METADATA_KEY]);
+/** Names that data keys cannot take: the members, the library's keys, and keys JavaScript gives meaning to. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([...MEMBER_NAMES, '__proto__', METADATA_KEY, FLASH_KEY]);
 
 /**
  * `req.session`: your data as plain properties, plus the {@link SessionMembers}. With `T` declaring keys (a schema
