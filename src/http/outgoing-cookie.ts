@@ -38,14 +38,23 @@ export function addCookieToWriteHead(
 }
 
 /**
- * A response that sets the session cookie must not be stored by a shared cache and handed to someone else
- * (RFC 9111 §3, OWASP): `Cache-Control: no-store` unless the app chose its own policy, and `Vary: Cookie`.
- * `setHeader` is the response's own, unwrapped.
+ * A response that carries a session id must not be stored by a shared cache and handed to someone else
+ * (RFC 9111 §3, OWASP): `Cache-Control: no-store` unless the app chose its own policy, and `Vary` on the request
+ * header the id came in (`Cookie`, or the id header). `setHeader` is the response's own, unwrapped.
  */
-export function preventCaching(res: ServerResponse, setHeader: (name: string, value: string) => void): void {
+export function preventCaching(
+  res: ServerResponse,
+  varyOn: string,
+  setHeader: (name: string, value: string) => void,
+): void {
   if (!res.hasHeader('cache-control')) setHeader('Cache-Control', 'no-store');
   const vary = toList(res.getHeader('vary')).join(', ');
-  if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) setHeader('Vary', vary ? `${vary}, Cookie` : 'Cookie');
+  if (vary === '') return setHeader('Vary', varyOn);
+  const listed = vary.split(',').some(entry => {
+    const name = entry.trim().toLowerCase();
+    return name === '*' || name === varyOn.toLowerCase();
+  });
+  if (!listed) setHeader('Vary', `${vary}, ${varyOn}`);
 }
 
 export function toList(value: unknown): string[] {

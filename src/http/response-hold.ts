@@ -26,9 +26,10 @@
 import { ServerResponse } from 'node:http';
 import { errorResponse } from './error-response';
 import { addCookieToWriteHead, preventCaching, toList } from './outgoing-cookie';
+import type { OutgoingId } from './outgoing-id';
 
-/** Runs when the response starts; returns the Set-Cookie value to add, if any. */
-export type CommitFunction = (statusCode: number) => Promise<string | undefined>;
+/** Runs when the response starts; returns the header that carries the session id to add, if any. */
+export type CommitFunction = (statusCode: number) => Promise<OutgoingId | undefined>;
 /** Answers a failed commit. */
 export type FailureHandler = (error: unknown) => void;
 
@@ -163,15 +164,15 @@ class ResponseHold {
     this.statusMessage = this.res.statusMessage;
     this.commit(this.statusCode)
       .then(
-        cookie => this.replay(cookie),
+        outgoing => this.replay(outgoing),
         error => this.fail(error),
       )
       .catch(error => this.res.destroy(error as Error));
   }
 
-  private replay(cookie: string | undefined): void {
+  private replay(outgoing: OutgoingId | undefined): void {
     try {
-      this.replayQueue(cookie);
+      this.replayQueue(outgoing);
     } catch (error) {
       // Node rejects bad arguments (a status of 99, a number as body) only now, not when the app made the call.
       this.replaying = false;
@@ -180,17 +181,19 @@ class ResponseHold {
     }
   }
 
-  private replayQueue(cookie: string | undefined): void {
+  private replayQueue(outgoing: OutgoingId | undefined): void {
     const res = this.res;
     this.replaying = true;
     // Whatever ran during the hold (express's final handler) may have changed the status: restore it.
     res.statusCode = this.statusCode;
     res.statusMessage = this.statusMessage as string;
-    if (cookie !== undefined) {
-      if (!addCookieToWriteHead(this.queue, cookie)) {
-        native.setHeader.call(res, 'Set-Cookie', [...toList(res.getHeader('set-cookie')), cookie]);
+    if (outgoing !== undefined) {
+      const { name, value } = outgoing;
+      if (name !== 'Set-Cookie') native.setHeader.call(res, name, value);
+      else if (!addCookieToWriteHead(this.queue, value)) {
+        native.setHeader.call(res, name, [...toList(res.getHeader('set-cookie')), value]);
       }
-      preventCaching(res, (name, value) => native.setHeader.call(res, name, value));
+      preventCaching(res, outgoing.vary, (header, text) => native.setHeader.call(res, header, text));
     }
     for (const { method, args } of this.queue.splice(0)) native[method].apply(res, args);
     this.replaying = false;

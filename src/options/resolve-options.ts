@@ -8,6 +8,7 @@ import { resolveAutoload } from './autoload';
 import { type BackendResolver, resolveBackend } from './backend-option';
 import { MAX_LIFETIME, checkBoolean, checkSeconds, invalid } from './checks';
 import { resolveCookieOptions } from './cookie-options';
+import { resolveHeaderOption } from './header-option';
 import { resolveSchema } from './schema-option';
 import { BROWSER_SESSION_LIFETIME, DEFAULT_LIFETIME, type SessionOptions } from './session-options';
 
@@ -28,6 +29,7 @@ const KNOWN_OPTIONS = new Set([
   'onBackendFailure',
   'isRevoked',
   'cookie',
+  'header',
   'commitOnServerError',
   'onError',
   'clock',
@@ -55,7 +57,10 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   if (typeof clock !== 'function') throw invalid('clock', 'expected a function returning milliseconds since the epoch');
   if (options.onError !== undefined && typeof options.onError !== 'function')
     throw invalid('onError', 'expected a function');
-  const cookie = resolveCookieOptions(options.cookie ?? {});
+  const cookie = resolveCookieOptions(options.cookie === false ? {} : (options.cookie ?? {}));
+  const header = resolveHeaderOption(options.header);
+  if (options.cookie === false && header === undefined)
+    throw invalid('cookie', 'false needs the `header` option: without a cookie, the id must travel in a header');
   const serverLifetime = lifetime > 0 ? lifetime : BROWSER_SESSION_LIFETIME;
   const maxLifetime = options.maxLifetime ?? serverLifetime;
   if (!Number.isInteger(maxLifetime) || maxLifetime < serverLifetime || maxLifetime > MAX_LIFETIME) {
@@ -99,6 +104,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     isRevoked: options.isRevoked,
     commitOnServerError: checkBoolean('commitOnServerError', options.commitOnServerError, false),
     cookie,
+    cookieTransport: options.cookie !== false,
+    header,
     setCookie: new SetCookieWriter(cookie),
     now: () => Math.floor(clock() / 1000),
     onError: options.onError,

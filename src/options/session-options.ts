@@ -5,6 +5,7 @@ import type { SessionValidationOptions } from '../schema/session-schema';
 import type { RevocationCheck } from '../session/config';
 import { BROWSER_SESSION_LIFETIME } from '../session/expiry';
 import type { SessionCookieOptions } from './cookie-options';
+import type { SessionHeaderOptions } from './header-option';
 
 /** A backend instance, or a `SessionBackend` class resolved from the typedi container. */
 export type BackendOption = SessionBackend | BackendClass;
@@ -82,8 +83,19 @@ export interface SessionOptions {
    * @default none
    */
   isRevoked?: RevocationCheck;
-  /** The session cookie's attributes. */
-  cookie?: SessionCookieOptions;
+  /**
+   * The session cookie's attributes; `false`: no cookie at all, the id travels in `header` only (which it then
+   * requires).
+   */
+  cookie?: SessionCookieOptions | false;
+  /**
+   * Also accept the session id in a request header, and send a new or changed id back in a response header, for
+   * API and mobile clients that keep no cookies: `'x-session-id'`, `'authorization'` (`Bearer <id>`) or
+   * {@link SessionHeaderOptions}. A request that carries the header uses it and ignores its cookie, and its response
+   * never sets a cookie; a request without it uses the cookie, unless `cookie: false`.
+   * @default none (cookies only)
+   */
+  header?: string | SessionHeaderOptions;
   /** Also commit the changes of requests that end in a 5xx. @default false (4xx responses always commit) */
   commitOnServerError?: boolean;
   /** Called when a commit fails after the handler finished (the client already gets the error status). */

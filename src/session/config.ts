@@ -4,6 +4,7 @@
  */
 import type { Request } from 'express';
 import type { SessionBackend } from '../backends/backend';
+import type { ResolvedIdHeader } from '../http/id-header';
 import type { ResolvedCookieOptions, SetCookieWriter } from '../http/set-cookie';
 import type { SessionRecord } from '../record';
 import type { SessionSchema } from '../schema/session-schema';
@@ -30,6 +31,10 @@ export interface SessionConfig extends ExpiryPolicy {
   readonly isRevoked: RevocationCheck | undefined;
   readonly commitOnServerError: boolean;
   readonly cookie: ResolvedCookieOptions;
+  /** The id travels in the cookie on requests that do not carry the id header (`cookie: false` turns it off). */
+  readonly cookieTransport: boolean;
+  /** The header transport, if enabled. */
+  readonly header: ResolvedIdHeader | undefined;
   readonly setCookie: SetCookieWriter;
   /** Unix seconds. */
   readonly now: () => number;

@@ -11,15 +11,14 @@
 import type { Request, Response } from 'express';
 import { newSessionId } from '../backends/backend';
 import { type BackendOperation, SessionBackendError, SessionNotLoadedError } from '../errors';
-import { readCookie } from '../http/cookie-header';
-import { secureAttribute } from '../http/insecure-transport';
-import { isUnderPath, requestPath } from '../http/paths';
+import type { OutgoingId } from '../http/outgoing-id';
 import { holdResponse, responseStarted } from '../http/response-hold';
 import type { FlashMessageLists, RecordMetadata, SessionRecord } from '../record';
 import { stringifySession } from '../serializers/json';
 import type { SessionConfig } from './config';
 import { hasPersistentCookie, newMetadata, publicMeta, refreshMetadata, withLifetime } from './expiry';
 import { addFlashMessage, withFlashes } from './flash';
+import { IdTransport } from './id-transport';
 import { loadData } from './load';
 import { SessionProxy } from './proxy';
 import { changedTooLate, ignore, invalidArgument, loadedTooLate, refused } from './refusals';
@@ -34,10 +33,10 @@ export class SessionState {
   private record!: StoredRecord;
   private loaded = false;
   private loading: Promise<void> | undefined;
-  /** The cookie value the request carried, if well-formed; read when the session loads. */
-  private requestCookie: string | undefined;
-  /** The record the request's cookie pointed to is gone (destroyed, regenerated, expired): clear that cookie. */
-  private cookieEnded = false;
+  /** How the id travels on this request, and the id it carried; set when the session loads. */
+  private transport!: IdTransport;
+  /** The record the request's id pointed to is gone (destroyed, regenerated, expired): the client must forget it. */
+  private idEnded = false;
   /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
   private regenerated = false;
   /** The read failed and `onBackendFailure: 'degrade'` gave an anonymous session instead: nothing can be saved. */
@@ -48,8 +47,8 @@ export class SessionState {
   private newLifetime: number | undefined;
   /** The flash messages not yet taken; `undefined` when there are none. */
   private flashes: FlashMessageLists | undefined;
-  /** The Set-Cookie value this request sends: decided by `save()`, and again by the commit. */
-  private outgoingCookie: string | undefined;
+  /** The header that gives the client its id on this response: decided by `save()`, and again by the commit. */
+  private outgoing: OutgoingId | undefined;
   /**
    * The last of the member calls (`regenerate()`, `save()`...), which run one after another: the commit waits for it,
    * awaited by the handler or not. A call that fails fails every later one, and the commit.
@@ -234,14 +233,14 @@ export class SessionState {
   private async read(): Promise<void> {
     const record = this.record;
     const now = record.stampTime();
-    const cookie = readCookie(this.request.headers.cookie, this.config.cookie.name);
-    this.requestCookie = cookie;
+    this.transport = new IdTransport(this.config, this.request);
+    const id = this.transport.requestId;
     record.metadata = newMetadata(this.config, now);
     try {
-      if (cookie !== undefined) await this.adoptRecord(cookie, now);
+      if (id !== undefined) await this.adoptRecord(id, now);
     } catch (error) {
       if (!(this.config.degrade && error instanceof SessionBackendError)) throw error;
-      // The user's record may be fine: keep the cookie, hand out an anonymous session that cannot be saved.
+      // The user's record may be fine: keep its id, hand out an anonymous session that cannot be saved.
       this.degraded = true;
       record.forget();
     }
@@ -265,23 +264,22 @@ export class SessionState {
     return stringifySession(withFlashes(schema === undefined ? this.data : schema.toPlain(this.data), this.flashes));
   }
 
-  // ---- Commit: runs when the response starts; returns the Set-Cookie value, if any ----
+  // ---- Commit: runs when the response starts; returns the header that carries the id, if any ----
 
-  private async commit(status: number): Promise<string | undefined> {
+  private async commit(status: number): Promise<OutgoingId | undefined> {
     // A load or a member call the handler did not await still decides what is saved.
     if (this.loading !== undefined) await this.loading.catch(ignore);
     if (this.queue !== undefined) await this.queue;
     if (!this.loaded) return undefined;
     // What an explicit save() wrote stays saved, and its cookie goes out.
     if (status < 500 || this.config.commitOnServerError) await this.persist();
-    return this.outgoingCookie;
+    return this.outgoing;
   }
 
-  /** Writes, refreshes or removes the record as the data require, and decides the cookie that goes out. */
+  /** Writes, refreshes or removes the record as the data require, and decides the id header that goes out. */
   private async persist(): Promise<void> {
-    const { config, record } = this;
-    // The browser would not keep a cookie for a path it would never send it to.
-    if (!isUnderPath(requestPath(this.request), config.cookie.path)) return;
+    const { config, record, transport } = this;
+    if (!transport.canSend) return;
     // Serialised now, synchronously: later changes (after a stream's first byte) are not part of this commit.
     const text = this.serialize();
     const now = record.stampTime();
@@ -296,12 +294,14 @@ export class SessionState {
     if (ttl < 1) return this.endStored(true);
 
     const persistent = hasPersistentCookie(config, metadata);
-    const expiryMoved = persistent && metadata.expires !== record.metadata.expires;
+    // A cookie carries its expiry: one that moved is sent again.
+    const cookieChanged =
+      transport.carriesExpiry && (lifetimeChanged || (persistent && metadata.expires !== record.metadata.expires));
     const id = await record.store(text, metadata, ttl, writing);
     this.touched = false;
     this.newLifetime = undefined;
-    if (id !== this.requestCookie || this.regenerated || expiryMoved || lifetimeChanged) {
-      this.outgoingCookie = config.setCookie.session(id, this.secure(), now, persistent ? ttl : undefined);
+    if (id !== transport.requestId || this.regenerated || cookieChanged) {
+      this.outgoing = transport.send(id, now, persistent ? ttl : undefined);
     }
   }
 
@@ -318,19 +318,19 @@ export class SessionState {
   }
 
   /**
-   * Removes the record if there is one. The request's cookie is cleared when its record is gone, or `always` (a
+   * Removes the record if there is one. The client forgets the request's id when its record is gone, or `always` (a
    * session at its end).
    */
   private async endStored(always: boolean): Promise<void> {
     if (this.record.exists) await this.removeStored();
-    const clear = (always || this.cookieEnded) && this.requestCookie !== undefined;
-    this.outgoingCookie = clear ? this.config.setCookie.clear(this.secure()) : undefined;
+    const clear = (always || this.idEnded) && this.transport.requestId !== undefined;
+    this.outgoing = clear ? this.transport.clear() : undefined;
   }
 
   private async removeStored(): Promise<void> {
     await this.record.remove();
-    this.outgoingCookie = undefined; // what an earlier save() decided names a record that is gone
-    if (this.requestCookie !== undefined) this.cookieEnded = true;
+    this.outgoing = undefined; // what an earlier save() decided names a record that is gone
+    if (this.transport.requestId !== undefined) this.idEnded = true;
   }
 
   /** A degraded session cannot be saved: changing it must not end in a success the store never saw. */
@@ -340,9 +340,5 @@ export class SessionState {
         cause: new Error('the session could not be read, so it cannot be changed'),
       });
     }
-  }
-
-  private secure(): boolean {
-    return secureAttribute(this.request, this.config.cookie.secure);
   }
 }
