@@ -11,6 +11,7 @@ export { SessionRegistry, SessionSettings } from './options/registry';
 export type { SessionContainer } from './options/registry';
 export { DEFAULT_LIFETIME, BROWSER_SESSION_LIFETIME } from './options/session-options';
 export type { SessionOptions, BackendOption } from './options/session-options';
+export type { SessionHeaderOptions } from './options/header-option';
 export type { SessionCookieOptions } from './options/cookie-options';
 export type { SessionConfig, RevocationCheck } from './session/config';
 

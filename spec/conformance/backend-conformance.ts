@@ -1,10 +1,11 @@
 /**
  * The backend conformance suite: one set of specs that every `SessionBackend` runs, the built-in ones, a user's
- * custom one, and later Redis or PostgreSQL backends.
+ * custom one, Redis, PostgreSQL and SQLite.
  *
- * It checks the contract twice: by calling the four methods (and `generateId()`) directly, and through the real
- * middleware on real HTTP requests. What a backend cannot do by design is declared in {@link BackendCapabilities};
- * the matching specs then show up as pending, with the reason in their title, instead of silently vanishing.
+ * It checks the contract twice: by calling the methods (and `generateId()`) directly, with the cases the package
+ * ships in `routing-controllers-sessions/testing` (src/testing/conformance/), and through the real middleware on real
+ * HTTP requests, here. What a backend cannot do by design is declared in {@link BackendCapabilities}; the matching
+ * specs then show up as pending, with the reason in their title, instead of silently vanishing.
  *
  * @example
  * describeBackendConformance('RedisBackend', () => new RedisBackend({ client }), { revocable: true });
@@ -15,53 +16,22 @@ import { Get, InternalServerError, JsonController, Post, Req, UseBefore } from '
 import request from 'supertest';
 import { Service } from 'typedi';
 import { IsArray, IsInt, IsOptional } from 'class-validator';
+import { type BackendContext, type SessionBackend, SessionMiddleware, type SessionOptions } from '../../src';
 import {
-  type BackendContext,
-  type SessionBackend,
-  type SessionData,
-  SessionMiddleware,
-  type SessionOptions,
-} from '../../src';
+  type BackendCapabilities,
+  type BackendConformanceHooks,
+  type ConformanceCase,
+  backendConformanceCases,
+} from '../../src/testing';
+import { resolveCapabilities } from '../../src/testing/conformance/capabilities';
+import { contextAt, offerIdFirst } from '../../src/testing/conformance/fixtures';
 import { createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, isCleared, sessionCookie } from '../support/cookies';
 import { FaultyBackend } from '../support/faulty-backend';
-import { expectNoSession } from '../support/checks';
 
-/** What a backend can do; a `false` turns the specs that need it into visibly pending ones. */
-export interface BackendCapabilities {
-  /** `remove()` really ends a session: the id (or cookie) no longer loads its data. False for cookie backends. */
-  revocable: boolean;
-  /**
-   * Ids are random keys of server-side records: `write()` without an id mints a fresh one each time, and
-   * `write(data, id)` stores under `id`. False when the "id" is the data itself (a signed cookie).
-   * @default the value of `revocable`
-   */
-  serverSideIds?: boolean;
-  /**
-   * `read()` hands out a copy, never the object given to `write()`. False for a naive user backend that keeps the
-   * object (the README's Map example); the middleware must cope with such a backend, which the HTTP specs check.
-   * @default true
-   */
-  copiesData?: boolean;
-  /**
-   * The backend expires records itself after `ctx.ttl` seconds, measured on `ctx.now`. False for backends that
-   * ignore `ctx` (the middleware still ends the session from its metadata, which the HTTP specs check).
-   * @default true
-   */
-  honoursTtl?: boolean;
-  /**
-   * A new record (`ctx.isNew`) never replaces a stored one: under a taken id the backend creates under another one
-   * from `generateId()`. False for a naive user backend that ignores `ctx`.
-   * @default the value of `serverSideIds`
-   */
-  createsOnlyIfAbsent?: boolean;
-}
-
-/** Optional set-up around each spec, for backends that hold connections. */
-export interface ConformanceHooks {
-  /** Runs after every spec with the backend it used: close clients, drop test keys. */
-  dispose?: (backend: SessionBackend) => void | Promise<void>;
+/** Optional set-up around each spec: the shipped suite's hooks, and options for the specs through the middleware. */
+export interface ConformanceHooks extends BackendConformanceHooks {
   /** More session options for the specs through the middleware, e.g. a `schema` (see {@link ConformanceSession}). */
   sessionOptions?: SessionOptions;
 }
@@ -76,72 +46,6 @@ export class ConformanceSession {
   @IsArray()
   @IsInt({ each: true })
   history?: number[];
-}
-
-/** RFC 6265 §4.1.1 cookie-octets: visible ASCII except space, DQUOTE, comma, semicolon and backslash. */
-const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/;
-/** Fewest characters that can carry 128 bits when every character is one of the 90 cookie-octets. */
-const MIN_ID_CHARS = Math.ceil(128 / Math.log2(90));
-/** A fixed origin for direct calls, in unix seconds: the present, so calls that omit `ctx` agree with it. */
-const NOW = Math.floor(Date.now() / 1000);
-const LIFETIME = 3600;
-
-/** Data that exercises JSON: nesting, arrays, unicode, cookie-hostile characters, and the library's metadata key. */
-const SAMPLE: SessionData = {
-  userId: 7,
-  user: { name: 'Zoë', roles: ['admin', 'editor'], address: { city: 'Kraków' } },
-  cart: [
-    { sku: 'a-1', qty: 2 },
-    { sku: 'b;2', qty: 1 },
-  ],
-  ratio: 1.5,
-  flag: false,
-  nothing: null,
-  text: 'quote " comma , semicolon ; backslash \\ emoji ✓',
-  __session: { created: NOW, expires: NOW + LIFETIME },
-};
-
-/** Ids that no backend may choke on: empty, hostile to cookies, paths, prototypes and sizes. */
-const MALFORMED_IDS = [
-  '',
-  ' ',
-  'a b',
-  'a;b=c',
-  '"quoted"',
-  '../../etc/passwd',
-  'nul\u0000byte',
-  'ünïcödé',
-  '__proto__',
-  'constructor',
-  'hasOwnProperty',
-  'x'.repeat(10_000),
-];
-
-function ctxAt(now: number, ttl = LIFETIME): BackendContext {
-  return { now, lifetime: LIFETIME, ttl };
-}
-
-/** Bits an id format can carry, estimated from many ids: shortest length times log2 of the alphabet they use. */
-function estimatedBits(ids: readonly string[]): number {
-  const alphabet = new Set(ids.join(''));
-  const shortest = ids.reduce((min, id) => Math.min(min, id.length), Infinity);
-  return shortest * Math.log2(alphabet.size);
-}
-
-/** Makes `backend.generateId()` return `id` once, then fresh ids again; returns what undoes it. */
-function offerFirst(backend: SessionBackend, id: string): () => void {
-  const own = Object.getOwnPropertyDescriptor(backend, 'generateId');
-  const generate = backend.generateId.bind(backend);
-  let offered = false;
-  backend.generateId = () => {
-    if (offered) return generate();
-    offered = true;
-    return id;
-  };
-  return () => {
-    if (own) Object.defineProperty(backend, 'generateId', own);
-    else delete (backend as { generateId?: unknown }).generateId;
-  };
 }
 
 /** Registers a spec, or, when the backend cannot do what it checks, a pending spec whose title says why. */
@@ -196,6 +100,19 @@ class ConformanceController {
   }
 }
 
+/** Registers the shipped cases as mocha specs, one `describe` per method; ruled-out cases pending, with why. */
+function registerCases(cases: readonly ConformanceCase[]): void {
+  const groups = new Map<string | undefined, ConformanceCase[]>();
+  for (const testCase of cases) groups.set(testCase.group, [...(groups.get(testCase.group) ?? []), testCase]);
+  for (const [group, members] of groups) {
+    const register = () => {
+      for (const testCase of members) itWhen(testCase.skip === undefined, testCase.skip!, testCase.name, testCase.run);
+    };
+    if (group === undefined) register();
+    else describe(group, register);
+  }
+}
+
 /**
  * Declares the conformance specs for one backend. `factory` is called for every spec, so each starts empty.
  */
@@ -205,199 +122,24 @@ export function describeBackendConformance(
   capabilities: BackendCapabilities,
   hooks: ConformanceHooks = {},
 ): void {
-  const revocable = capabilities.revocable;
-  const serverSideIds = capabilities.serverSideIds ?? capabilities.revocable;
-  const copiesData = capabilities.copiesData ?? true;
-  const honoursTtl = capabilities.honoursTtl ?? true;
-  const createsOnlyIfAbsent = capabilities.createsOnlyIfAbsent ?? serverSideIds;
+  const { revocable, serverSideIds, createsOnlyIfAbsent } = resolveCapabilities(capabilities);
 
   describe(`${name} conformance`, () => {
-    let backend: SessionBackend;
-
-    beforeEach(async () => {
-      backend = await factory();
-    });
-
-    afterEach(async () => {
-      if (backend !== undefined) await hooks.dispose?.(backend);
-    });
-
     describe('the SessionBackend contract', () => {
-      it('declares revocable as its capabilities say', () => {
-        expect(backend.revocable, 'backend.revocable').to.equal(revocable);
-      });
-
-      describe('write()', () => {
-        it('creates a session when given no id, and returns a cookie-safe id for it', async () => {
-          const id = await backend.write(SAMPLE, undefined, ctxAt(NOW));
-          expect(id).to.be.a('string').and.match(COOKIE_OCTETS);
-          expect(id.length).to.be.at.least(MIN_ID_CHARS);
-          expect(await backend.read(id, ctxAt(NOW))).to.deep.equal(SAMPLE);
-        });
-
-        itWhen(
-          serverSideIds,
-          'the id is the data itself',
-          'returns a different id of at least 128 bits for every session it creates',
-          async () => {
-            const ids: string[] = [];
-            for (let i = 0; i < 256; i++) ids.push(await backend.write({ same: true }, undefined, ctxAt(NOW)));
-            expect(new Set(ids).size).to.equal(ids.length);
-            expect(estimatedBits(ids)).to.be.at.least(128);
-          },
-        );
-
-        itWhen(serverSideIds, 'the id is the data itself', 'stores under the id it is given', async () => {
-          const id = backend.generateId();
-          expect(await backend.write(SAMPLE, id, ctxAt(NOW))).to.equal(id);
-          expect(await backend.read(id, ctxAt(NOW))).to.deep.equal(SAMPLE);
-          expect(await backend.exists(id, ctxAt(NOW))).to.equal(true);
-        });
-
-        it('replaces the data when written again under the id it returned', async () => {
-          const first = await backend.write({ step: 1, keep: 'no' }, undefined, ctxAt(NOW));
-          const second = await backend.write({ step: 2 }, first, ctxAt(NOW));
-          expect(await backend.read(second, ctxAt(NOW))).to.deep.equal({ step: 2 });
-          if (serverSideIds) expect(second).to.equal(first);
-        });
-
-        itWhen(
-          createsOnlyIfAbsent,
-          'it ignores ctx.isNew',
-          'never creates a new session over a stored record',
-          async () => {
-            const created = { ...ctxAt(NOW), isNew: true };
-            const taken = await backend.write({ owner: 'a' }, undefined, created);
-            // A weak generator that offers the taken id first, as a new session's and as regenerate()'s id.
-            const restore = offerFirst(backend, taken);
-            const minted = await backend.write({ owner: 'b' }, undefined, created);
-            restore();
-            const given = await backend.write({ owner: 'c' }, taken, created);
-            expect(minted).to.not.equal(taken);
-            expect(given).to.not.equal(taken).and.not.equal(minted);
-            expect(await backend.read(taken, ctxAt(NOW))).to.deep.equal({ owner: 'a' });
-            expect(await backend.read(minted, ctxAt(NOW))).to.deep.equal({ owner: 'b' });
-            expect(await backend.read(given, ctxAt(NOW))).to.deep.equal({ owner: 'c' });
-          },
-        );
-
-        it('works when called without a ctx', async () => {
-          const id = await backend.write({ plain: 'call' });
-          expect(await backend.read(id)).to.deep.equal({ plain: 'call' });
-          expect(await backend.exists(id)).to.equal(true);
-        });
-      });
-
-      describe('read()', () => {
-        it('returns what was written, deep-equal', async () => {
-          const id = await backend.write(SAMPLE, undefined, ctxAt(NOW));
-          const record = await backend.read(id, ctxAt(NOW));
-          expect(record).to.deep.equal(SAMPLE);
-          expect((record as SessionData).__session, 'the metadata key').to.deep.equal(SAMPLE.__session);
-        });
-
-        itWhen(
-          copiesData,
-          'it keeps the object it is given',
-          'returns a copy, not the object that was written',
-          async () => {
-            const data = structuredClone(SAMPLE);
-            const id = await backend.write(data, undefined, ctxAt(NOW));
-            const first = (await backend.read(id, ctxAt(NOW))) as SessionData;
-            const second = (await backend.read(id, ctxAt(NOW))) as SessionData;
-            expect(first).to.deep.equal(SAMPLE);
-            expect(first).to.not.equal(data);
-            expect(first.user).to.not.equal(data.user);
-            expect(second).to.not.equal(first);
-          },
-        );
-
-        it('finds no session under an id it never issued', async () => {
-          const id = backend.generateId();
-          expectNoSession(await backend.read(id, ctxAt(NOW)));
-          expect(await backend.exists(id, ctxAt(NOW))).to.equal(false);
-        });
-
-        it('finds no session under a malformed id, and never throws', async () => {
-          await backend.write({ other: 'session' }, undefined, ctxAt(NOW));
-          for (const id of MALFORMED_IDS) {
-            const label = JSON.stringify(id.slice(0, 20));
-            expectNoSession(await backend.read(id, ctxAt(NOW)), `read(${label})`);
-            expect(await backend.exists(id, ctxAt(NOW)), `exists(${label})`).to.equal(false);
-          }
-        });
-      });
-
-      describe('remove()', () => {
-        itWhen(revocable, 'it cannot revoke a session', 'makes the session unreadable', async () => {
-          const id = await backend.write(SAMPLE, undefined, ctxAt(NOW));
-          await backend.remove(id, ctxAt(NOW));
-          expectNoSession(await backend.read(id, ctxAt(NOW)));
-          expect(await backend.exists(id, ctxAt(NOW))).to.equal(false);
-        });
-
-        itWhen(revocable, 'it cannot revoke a session', 'leaves other sessions alone', async () => {
-          const gone = await backend.write({ n: 1 }, undefined, ctxAt(NOW));
-          const kept = await backend.write({ n: 2 }, undefined, ctxAt(NOW));
-          await backend.remove(gone, ctxAt(NOW));
-          expect(await backend.read(kept, ctxAt(NOW))).to.deep.equal({ n: 2 });
-        });
-
-        it('succeeds for an id that does not exist, and when called twice', async () => {
-          await backend.remove(backend.generateId(), ctxAt(NOW));
-          const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW));
-          await backend.remove(id, ctxAt(NOW));
-          await backend.remove(id, ctxAt(NOW));
-          if (revocable) expect(await backend.exists(id, ctxAt(NOW))).to.equal(false);
-        });
-      });
-
-      describe('exists()', () => {
-        it('is true for a written session and false for an unknown one', async () => {
-          const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW));
-          expect(await backend.exists(id, ctxAt(NOW))).to.equal(true);
-          expect(await backend.exists(backend.generateId(), ctxAt(NOW))).to.equal(false);
-        });
-      });
-
-      describe('ctx.ttl', () => {
-        itWhen(
-          honoursTtl,
-          'it does not expire records itself',
-          'keeps a record until now + ttl, and drops it then',
-          async () => {
-            const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW, 60));
-            expect(await backend.read(id, ctxAt(NOW + 59)), 'one second before').to.deep.equal({ n: 1 });
-            expect(await backend.exists(id, ctxAt(NOW + 59))).to.equal(true);
-            expectNoSession(await backend.read(id, ctxAt(NOW + 60)), 'at now + ttl');
-            expect(await backend.exists(id, ctxAt(NOW + 60))).to.equal(false);
-          },
-        );
-
-        itWhen(honoursTtl, 'it does not expire records itself', 'counts the ttl from the latest write', async () => {
-          const id = await backend.write({ n: 1 }, undefined, ctxAt(NOW, 60));
-          const again = await backend.write({ n: 2 }, id, ctxAt(NOW + 50, 60));
-          expect(await backend.read(again, ctxAt(NOW + 100))).to.deep.equal({ n: 2 });
-          expectNoSession(await backend.read(again, ctxAt(NOW + 110)), 'at the new now + ttl');
-        });
-      });
-
-      describe('generateId()', () => {
-        it('returns unique cookie-safe ids of at least 128 bits', () => {
-          const ids: string[] = [];
-          for (let i = 0; i < 10_000; i++) ids.push(backend.generateId());
-          expect(new Set(ids).size).to.equal(ids.length);
-          for (const id of ids) expect(id).to.match(COOKIE_OCTETS);
-          expect(estimatedBits(ids)).to.be.at.least(128);
-        });
-      });
+      registerCases(backendConformanceCases(factory, capabilities, hooks));
     });
 
     describe('through SessionMiddleware', () => {
+      let backend: SessionBackend;
       let clock: FakeClock;
 
-      beforeEach(() => {
+      beforeEach(async () => {
+        backend = await factory();
         clock = new FakeClock();
+      });
+
+      afterEach(async () => {
+        if (backend !== undefined) await hooks.dispose?.(backend);
       });
 
       function serve(sessionBackend: SessionBackend = backend, lifetime?: number) {
@@ -411,7 +153,7 @@ export function describeBackendConformance(
 
       /** The context the middleware would pass now, for checking the store directly. */
       function ctxNow(): BackendContext {
-        return ctxAt(clock.seconds);
+        return contextAt(clock.seconds);
       }
 
       it('keeps a counter across requests', async () => {
@@ -540,7 +282,7 @@ export function describeBackendConformance(
         async () => {
           const app = serve();
           const first = await request(app).get('/conformance/count').expect(200);
-          const restore = offerFirst(backend, sessionCookie(first)!.value);
+          const restore = offerIdFirst(backend, sessionCookie(first)!.value);
           const second = await request(app).get('/conformance/count').expect(200);
           restore();
           expect(sessionCookie(second)!.value).to.not.equal(sessionCookie(first)!.value);
@@ -561,7 +303,7 @@ export function describeBackendConformance(
           const app = serve();
           const other = await request(app).get('/conformance/count').expect(200);
           const mine = await request(app).get('/conformance/count').expect(200);
-          const restore = offerFirst(backend, sessionCookie(other)!.value);
+          const restore = offerIdFirst(backend, sessionCookie(other)!.value);
           const renewed = await request(app)
             .post('/conformance/regenerate')
             .set('Cookie', cookieHeader(mine))

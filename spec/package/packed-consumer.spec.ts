@@ -22,13 +22,20 @@ const PEERS = [
   'class-transformer@0.5',
 ];
 const TYPES = ['typescript@5.9', `@types/express@${EXPRESS}`, '@types/node@20'];
+/** What the examples of docs/testing.md test with. */
+const TEST_TOOLS = ['supertest@7', '@types/supertest@7', '@types/mocha@10'];
 
 /** Every ```ts block of the README, as files of their own: `readme-1.ts`, `readme-2.ts`... */
 function readmeBlocks(): Record<string, string> {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(match => match[1]);
-  if (blocks.length < 3) throw new Error(`expected the README's TypeScript blocks, found ${blocks.length}`);
-  return Object.fromEntries(blocks.map((block, i) => [`readme-${i + 1}.ts`, block]));
+  return markdownBlocks('README.md', 'readme', 3);
+}
+
+/** Every ```ts block of the Markdown file `path`, as files `<prefix>-1.ts`...; at least `atLeast` of them. */
+function markdownBlocks(path: string, prefix: string, atLeast: number): Record<string, string> {
+  const text = readFileSync(join(ROOT, path), 'utf8');
+  const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map(match => match[1]);
+  if (blocks.length < atLeast) throw new Error(`expected the TypeScript blocks of ${path}, found ${blocks.length}`);
+  return Object.fromEntries(blocks.map((block, i) => [`${prefix}-${i + 1}.ts`, block]));
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -50,6 +57,30 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
+/**
+ * The /testing subpath on a plain express app: a seeded session counted on, a first visit read from its response,
+ * and the shipped conformance cases run against InMemoryBackend.
+ */
+const TESTING = (load: string) => `${load}
+const options = { backend: new InMemoryBackend(), cookie: { secure: false } };
+const app = express();
+app.use(sessionMiddleware(options));
+app.post('/', async (req, res) => { await req.session.load(); req.session.visits = Number(req.session.visits ?? 0) + 1; res.json({}); });
+const sessions = configureSessions(options);
+const server = app.listen(0, '127.0.0.1', async () => {
+  const url = 'http://127.0.0.1:' + server.address().port + '/';
+  const cookie = await createSessionCookie(sessions, { visits: 41 });
+  await fetch(url, { method: 'POST', headers: { cookie } });
+  const seeded = await readSessionFromCookie(sessions, cookie);
+  const fresh = await readSessionFromResponse(sessions, await fetch(url, { method: 'POST' }));
+  server.close();
+  const cases = backendConformanceCases(() => new InMemoryBackend(), { revocable: true });
+  const failed = [];
+  for (const c of cases) await c.run().catch(error => failed.push(c.name + ': ' + error.message));
+  console.log(JSON.stringify({ seeded, fresh, cases: cases.length, failed }));
+});
+`;
+
 describe('the packed package in a fresh project', function () {
   this.timeout(240_000);
   let project: string;
@@ -60,7 +91,16 @@ describe('the packed package in a fresh project', function () {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     run(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, packed), ...PEERS, ...TYPES],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        join(project, packed),
+        ...PEERS,
+        ...TYPES,
+        ...TEST_TOOLS,
+      ],
       project,
     );
   });
@@ -97,6 +137,7 @@ describe('the packed package in a fresh project', function () {
     const listing = run('tar', ['-tzf', run('sh', ['-c', 'ls *.tgz'], project).trim()], project);
     expect(listing).to.include('package/dist/index.js').and.include('package/dist/index.d.ts');
     expect(listing).to.include('package/LICENSE').and.include('package/CHANGELOG.md');
+    expect(listing).to.include('package/dist/testing/index.js').and.include('package/docs/testing.md');
     expect(listing).to.not.match(/\.map\n|package\/src\//);
   });
 
@@ -168,6 +209,54 @@ http.Server.prototype.listen = function () {
       readmeBlocks(),
     );
     expect(compile(dir)).to.equal('');
+  });
+
+  it('compiles every TypeScript block of docs/testing.md, importing the /testing subpath, in a strict project', () => {
+    const dir = subproject(
+      'testing-docs',
+      'commonjs',
+      {
+        ...decorators,
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        module: 'node16',
+        target: 'es2022',
+        noEmit: true,
+      },
+      markdownBlocks('docs/testing.md', 'testing', 3),
+    );
+    expect(compile(dir)).to.equal('');
+  });
+
+  it('runs the /testing subpath from plain .cjs and .mjs files: seeds, reads back, runs the conformance cases', () => {
+    const dir = subproject(
+      'testing-plain',
+      'commonjs',
+      {},
+      {
+        'testing.cjs': TESTING(
+          "require('reflect-metadata');\nconst express = require('express');\n" +
+            "const { configureSessions, sessionMiddleware, InMemoryBackend } = require('routing-controllers-sessions');\n" +
+            'const { backendConformanceCases, createSessionCookie, readSessionFromCookie, readSessionFromResponse } = ' +
+            "require('routing-controllers-sessions/testing');",
+        ),
+        'testing.mjs': TESTING(
+          "import 'reflect-metadata';\nimport express from 'express';\n" +
+            "import { configureSessions, sessionMiddleware, InMemoryBackend } from 'routing-controllers-sessions';\n" +
+            'import { backendConformanceCases, createSessionCookie, readSessionFromCookie, readSessionFromResponse } ' +
+            "from 'routing-controllers-sessions/testing';",
+        ),
+      },
+    );
+    for (const file of ['testing.cjs', 'testing.mjs']) {
+      expect(JSON.parse(run(process.execPath, [file], dir)), file).to.deep.equal({
+        seeded: { visits: 42 },
+        fresh: { visits: 1 },
+        cases: 18,
+        failed: [],
+      });
+    }
   });
 
   it('checks SessionFields augmented through the package name, as the README says', () => {
