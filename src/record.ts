@@ -29,6 +29,10 @@ export interface RecordMetadata {
    * browser-session cookie. Absent: the configured `lifetime`.
    */
   lifetime?: number;
+  /** When the session got its current id (its last renewal, or `regenerate({ keepCreatedAt })`); `created` if absent. */
+  renewed?: number;
+  /** On a record retired by an id renewal: the new id, sealed under the old one (see `renewAfter`). */
+  successor?: string;
 }
 
 /** The metadata in `value` (a record's {@link METADATA_KEY}), or `undefined` when it is not valid metadata. */
@@ -46,10 +50,20 @@ export function readRecordMetadata(value: unknown): RecordMetadata | undefined {
     accessed: accessed as number,
     expires: expires as number,
   };
-  const lifetime = (value as { lifetime?: unknown }).lifetime;
-  if (lifetime === undefined) return metadata;
-  if (!Number.isInteger(lifetime) || (lifetime as number) < 0) return undefined;
-  metadata.lifetime = lifetime as number;
+  // Fields of later versions, absent from most records.
+  const { lifetime, renewed, successor } = value as Partial<Record<keyof RecordMetadata, unknown>>;
+  if (lifetime !== undefined) {
+    if (!Number.isInteger(lifetime) || (lifetime as number) < 0) return undefined;
+    metadata.lifetime = lifetime as number;
+  }
+  if (renewed !== undefined) {
+    if (!Number.isInteger(renewed)) return undefined;
+    metadata.renewed = renewed as number;
+  }
+  if (successor !== undefined) {
+    if (typeof successor !== 'string') return undefined;
+    metadata.successor = successor;
+  }
   return metadata;
 }
 

@@ -25,6 +25,8 @@ const KNOWN_OPTIONS = new Set([
   'idleTimeout',
   'absoluteTimeout',
   'touchAfter',
+  'renewAfter',
+  'renewalGrace',
   'backendTimeout',
   'onBackendFailure',
   'isRevoked',
@@ -79,6 +81,13 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
       `expected whole seconds from 0 to less than the shortest of lifetime and idleTimeout (${window})`,
     );
   }
+  const renewAfter = checkSeconds('renewAfter', options.renewAfter);
+  if (renewAfter === 1)
+    throw invalid('renewAfter', 'expected 0 (never) or at least 2 seconds, to leave a grace period');
+  const renewalGrace = options.renewalGrace ?? Math.max(1, Math.min(30, Math.floor(renewAfter / 2)));
+  if (!Number.isInteger(renewalGrace) || renewalGrace < 1 || (renewAfter > 0 && renewalGrace >= renewAfter)) {
+    throw invalid('renewalGrace', 'expected whole seconds from 1 to less than renewAfter');
+  }
   const backendTimeout = options.backendTimeout ?? 5;
   if (typeof backendTimeout !== 'number' || !(backendTimeout >= 0) || backendTimeout > MAX_TIMER_SECONDS) {
     throw invalid('backendTimeout', `expected seconds from 0 (no limit) to ${MAX_TIMER_SECONDS}; fractions allowed`);
@@ -99,6 +108,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     idleTimeout,
     absoluteTimeout,
     touchAfter,
+    renewAfter,
+    renewalGrace,
     backendTimeout: Math.ceil(backendTimeout * 1000),
     degrade: onBackendFailure === 'degrade',
     isRevoked: options.isRevoked,

@@ -57,6 +57,20 @@ export interface SessionOptions {
    */
   absoluteTimeout?: number;
   /**
+   * Seconds of a session's life after which its id changes by itself (OWASP's renewal timeout): data, creation time
+   * and deadlines kept. The old id keeps working for `renewalGrace` seconds, for requests already in flight. Cookie
+   * backends re-seal the value instead (their old values cannot be revoked and stay valid until they expire).
+   * @default 0 (never; `regenerate()` on login still applies)
+   */
+  renewAfter?: number;
+  /**
+   * Seconds an id replaced by `renewAfter` still leads to the session. A request that loaded the session with the
+   * old id before the renewal and changes it after writes under the old id, where the change ends with the grace
+   * period: keep it short.
+   * @default 30, or half of renewAfter when that is less
+   */
+  renewalGrace?: number;
+  /**
    * Seconds since the last refresh before activity refreshes a rolling or idle-timed session again. Refreshing
    * sends the cookie again and extends the record (with the backend's cheap `touch()` when it has one, so the data
    * is not rewritten); a smaller value is more exact, a larger one writes less.

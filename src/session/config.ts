@@ -25,6 +25,10 @@ export interface SessionConfig extends ExpiryPolicy {
   readonly autoload: (request: Request) => boolean;
   /** Cookie Max-Age in seconds; 0 for a browser-session cookie. A session's own (`setLifetime()`) comes first. */
   readonly lifetime: number;
+  /** Seconds between automatic id renewals; 0: none. */
+  readonly renewAfter: number;
+  /** Seconds a renewed-away id still leads to its session. */
+  readonly renewalGrace: number;
   /** Milliseconds; 0: none. */
   readonly backendTimeout: number;
   readonly degrade: boolean;

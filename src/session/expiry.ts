@@ -43,7 +43,7 @@ export function isAlive(policy: ExpiryPolicy, metadata: RecordMetadata, now: num
  * counted like the configured one: from the session's creation, or from its last refresh when rolling.
  */
 export function withLifetime(policy: ExpiryPolicy, metadata: RecordMetadata, lifetime: number): RecordMetadata {
-  const next = { created: metadata.created, accessed: metadata.accessed, expires: 0, lifetime };
+  const next = { ...metadata, expires: 0, lifetime };
   next.expires = expiresAt(policy, next);
   return next;
 }
@@ -68,8 +68,7 @@ export function refreshMetadata(
   const accessed = refreshes && (writing || now - metadata.accessed >= policy.touchAfter) ? now : metadata.accessed;
   if (accessed === metadata.accessed && !writing) return metadata;
   // Without a refresh, a write keeps the stored end, or brings it forward when the configuration got shorter.
-  const next: RecordMetadata = { created: metadata.created, accessed, expires: 0 };
-  if (metadata.lifetime !== undefined) next.lifetime = metadata.lifetime;
+  const next: RecordMetadata = { ...metadata, accessed, expires: 0 };
   const limit = expiresAt(policy, next);
   next.expires = accessed === metadata.accessed ? Math.min(metadata.expires, limit) : limit;
   // The same object when nothing moved: callers tell a refresh by identity.

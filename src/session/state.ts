@@ -19,6 +19,7 @@ import type { SessionConfig } from './config';
 import { hasPersistentCookie, newMetadata, publicMeta, refreshMetadata, withLifetime } from './expiry';
 import { addFlashMessage, withFlashes } from './flash';
 import { IdTransport } from './id-transport';
+import { idIssuedAt } from './renewal';
 import { loadData } from './load';
 import { SessionProxy } from './proxy';
 import { changedTooLate, ignore, invalidArgument, loadedTooLate, refused } from './refusals';
@@ -116,7 +117,9 @@ export class SessionState {
       record.id = newSessionId(config.backend);
       const now = record.stampTime();
       record.metadata =
-        options?.keepCreatedAt === true ? refreshMetadata(config, previous, now, true) : newMetadata(config, now);
+        options?.keepCreatedAt === true
+          ? { ...refreshMetadata(config, previous, now, true), renewed: now }
+          : newMetadata(config, now);
       this.regenerated = true;
     });
   }
@@ -286,18 +289,29 @@ export class SessionState {
     if (text === EMPTY) return this.endStored(false);
     this.assertSavable('write');
     const lifetimeChanged = this.isLifetimeChanged();
-    const writing = lifetimeChanged || record.isChangedBy(text);
-    const metadata = this.nextMetadata(now, writing);
-    if (!writing && metadata === record.metadata) return;
+    const renewing = this.isRenewalDue(now);
+    const writing = renewing || lifetimeChanged || record.isChangedBy(text);
+    let metadata = this.nextMetadata(now, writing);
+    if (renewing) metadata = { ...metadata, renewed: now };
+    const persistent = hasPersistentCookie(config, metadata);
+    if (!writing && metadata === record.metadata) {
+      // Led here from an id a renewal replaced: hand the client the id it missed.
+      if (record.followedRenewal)
+        this.outgoing = transport.send(record.id!, now, persistent ? metadata.expires - now : undefined);
+      return;
+    }
     const ttl = metadata.expires - now;
     // At or past expiry: delete, never write with a TTL <= 0.
     if (ttl < 1) return this.endStored(true);
 
-    const persistent = hasPersistentCookie(config, metadata);
+    // Server-side records move to a new id and retire the old one; a cookie backend's value is re-sealed anyway.
+    const retiring =
+      renewing && config.backend.revocable ? record.beginRenewal(newSessionId(config.backend)) : undefined;
     // A cookie carries its expiry: one that moved is sent again.
     const cookieChanged =
       transport.carriesExpiry && (lifetimeChanged || (persistent && metadata.expires !== record.metadata.expires));
     const id = await record.store(text, metadata, ttl, writing);
+    if (retiring !== undefined) await record.retire(retiring, now, config.renewalGrace);
     this.touched = false;
     this.newLifetime = undefined;
     if (id !== transport.requestId || this.regenerated || cookieChanged) {
@@ -311,6 +325,17 @@ export class SessionState {
     const lifetimeChanged = this.isLifetimeChanged();
     const metadata = refreshMetadata(config, record.metadata, now, writing || lifetimeChanged || this.touched);
     return lifetimeChanged ? withLifetime(config, metadata, this.newLifetime!) : metadata;
+  }
+
+  /** The session's id is `renewAfter` seconds old; a request that already changed it (regenerate) renews nothing. */
+  private isRenewalDue(now: number): boolean {
+    const { config, record } = this;
+    return (
+      config.renewAfter > 0 &&
+      record.exists &&
+      !this.regenerated &&
+      now - idIssuedAt(record.metadata) >= config.renewAfter
+    );
   }
 
   private isLifetimeChanged(): boolean {

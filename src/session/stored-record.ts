@@ -11,6 +11,7 @@ import { debug } from '../internal/debug';
 import { FLASH_KEY, METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../record';
 import { MAX_DEPTH, isNestedTooDeep, isPlainObject, parseSession, stringifySession } from '../serializers/json';
 import { guardBackendCall } from './backend-call';
+import { openSuccessor, retiredMetadata } from './renewal';
 import type { SessionConfig } from './config';
 
 /** The JSON text of no data. */
@@ -37,6 +38,8 @@ export class StoredRecord {
   private rewrite = false;
   /** The stored record holds valid metadata (else the next write stores it, whatever changed). */
   private hasMetadata = true;
+  /** The request's id named a record retired by a renewal, and `id` is its successor's. */
+  followedRenewal = false;
   private readonly ctx: BackendContext;
 
   constructor(
@@ -51,12 +54,22 @@ export class StoredRecord {
     return (this.ctx.now = this.config.now());
   }
 
-  /** Reads the record under `id`, taking that id when there is one. */
-  async read(id: string): Promise<ReadRecord> {
+  /**
+   * Reads the record under `id`, taking that id when there is one. A record retired by an id renewal hands on to
+   * its successor, once, within its grace period: then that record and its id are taken.
+   */
+  async read(id: string, follow = true): Promise<ReadRecord> {
     this.ctx.rewrite = undefined;
     const record = await this.callBackend('read', () => this.config.backend.read(id, this.ctx));
-    const text = recordText(record);
     const metadata = isPlainObject(record) ? readRecordMetadata(record[METADATA_KEY]) : undefined;
+    if (metadata?.successor !== undefined) {
+      const successor = follow && this.ctx.now < metadata.expires ? openSuccessor(id, metadata.successor) : undefined;
+      if (successor === undefined) return { text: EMPTY, metadata: undefined };
+      const read = await this.read(successor, false);
+      this.followedRenewal = this.exists;
+      return read;
+    }
+    const text = recordText(record);
     if (text !== EMPTY) {
       this.id = id;
       this.exists = true;
@@ -93,6 +106,24 @@ export class StoredRecord {
     this.rewrite = false;
     this.hasMetadata = true;
     return id;
+  }
+
+  /**
+   * Moves the session to `newId` for its next write, which creates it there; returns the id it had, for
+   * {@link retire} once that write is done.
+   */
+  beginRenewal(newId: string): string {
+    const oldId = this.id!;
+    this.id = newId;
+    this.exists = false;
+    return oldId;
+  }
+
+  /** Replaces the record under `oldId` with one that only hands on to this one, for `grace` seconds. */
+  async retire(oldId: string, now: number, grace: number): Promise<void> {
+    const record = { [METADATA_KEY]: retiredMetadata(this.metadata, oldId, this.id!, now, grace) };
+    const ctx: BackendContext = { ...this.ctx, ttl: grace, isNew: false, changes: undefined };
+    await this.callBackend('write', () => this.config.backend.write(record, oldId, ctx));
   }
 
   /** Removes the record, if there is one, and forgets it. */
