@@ -21,14 +21,7 @@ import {
 import { SECRET, createApp } from '../support/app';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { FaultyBackend } from '../support/faulty-backend';
-import {
-  type NodeRedisClient,
-  closeClient,
-  deleteKeys,
-  describeWithRedis,
-  nodeRedisClient,
-  uniquePrefix,
-} from '../support/redis';
+import { describeWithRedis, useRedisClient } from '../support/redis';
 
 interface FormError {
   field: string;
@@ -198,14 +191,8 @@ describe('flash messages', () => {
   describe('CookieBackend', () => flashSpecs(() => new CookieBackend({ secretKey: SECRET })));
   describe('InMemoryBackend', () => flashSpecs(() => new InMemoryBackend()));
   describeWithRedis('RedisBackend', () => {
-    let client: NodeRedisClient;
-    const prefix = uniquePrefix('flash');
-    before(async () => (client = await nodeRedisClient()));
-    after(async () => {
-      await deleteKeys(prefix, client);
-      await closeClient(client);
-    });
-    flashSpecs(() => new RedisBackend({ client, prefix }));
+    const redis = useRedisClient('flash');
+    flashSpecs(() => new RedisBackend({ client: redis.client, prefix: redis.prefix }));
   });
 
   it('keeps its own key: data cannot use it, and a bad stored value is dropped, not a failure', async () => {

@@ -15,14 +15,7 @@ import {
 import { SECRET } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import {
-  type NodeRedisClient,
-  closeClient,
-  deleteKeys,
-  describeWithRedis,
-  nodeRedisClient,
-  uniquePrefix,
-} from '../support/redis';
+import { describeWithRedis, useRedisClient } from '../support/redis';
 import { sessionApp } from '../support/session-controller';
 
 /** The id a response handed out in `X-Session-Id`, checking it set no cookie. */
@@ -110,14 +103,8 @@ describe('option: header (the session id in a header)', () => {
   describe('CookieBackend', () => headerSpecs(() => new CookieBackend({ secretKey: SECRET })));
   describe('InMemoryBackend', () => headerSpecs(() => new InMemoryBackend()));
   describeWithRedis('RedisBackend', () => {
-    let client: NodeRedisClient;
-    const prefix = uniquePrefix('header');
-    before(async () => (client = await nodeRedisClient()));
-    after(async () => {
-      await deleteKeys(prefix, client);
-      await closeClient(client);
-    });
-    headerSpecs(() => new RedisBackend({ client, prefix }));
+    const redis = useRedisClient('header');
+    headerSpecs(() => new RedisBackend({ client: redis.client, prefix: redis.prefix }));
   });
 
   describe('with cookies too', () => {

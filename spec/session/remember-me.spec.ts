@@ -22,14 +22,7 @@ import {
 import { SECRET, createApp } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
-import {
-  type NodeRedisClient,
-  closeClient,
-  deleteKeys,
-  describeWithRedis,
-  nodeRedisClient,
-  uniquePrefix,
-} from '../support/redis';
+import { describeWithRedis, useRedisClient } from '../support/redis';
 
 const DAY = 24 * 3600;
 
@@ -199,17 +192,14 @@ describe('req.session.setLifetime() (remember me)', () => {
   describe('InMemoryBackend', () => rememberMeSpecs(() => new InMemoryBackend()));
 
   describeWithRedis('RedisBackend', () => {
-    let client: NodeRedisClient;
-    const prefix = uniquePrefix('remember');
-    before(async () => (client = await nodeRedisClient()));
-    after(async () => {
-      await deleteKeys(prefix, client);
-      await closeClient(client);
-    });
+    const redis = useRedisClient('remember');
     rememberMeSpecs(
-      () => new RedisBackend({ client, prefix }),
+      () => new RedisBackend({ client: redis.client, prefix: redis.prefix }),
       // RedisBackend keys a session by the SHA-256 of its id.
-      cookie => client.ttl(prefix + createHash('sha256').update(cookie.slice('session='.length)).digest('base64url')),
+      cookie =>
+        redis.client.ttl(
+          redis.prefix + createHash('sha256').update(cookie.slice('session='.length)).digest('base64url'),
+        ),
     );
   });
 

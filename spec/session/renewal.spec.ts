@@ -20,14 +20,7 @@ import { SECRET } from '../support/app';
 import { FakeClock } from '../support/clock';
 import { cookieHeader, sessionCookie } from '../support/cookies';
 import { describeWithPostgres, postgresPool, uniqueTableName } from '../support/postgres';
-import {
-  type NodeRedisClient,
-  closeClient,
-  deleteKeys,
-  describeWithRedis,
-  nodeRedisClient,
-  uniquePrefix,
-} from '../support/redis';
+import { describeWithRedis, useRedisClient } from '../support/redis';
 import { sessionApp } from '../support/session-controller';
 
 const RENEW_AFTER = 600;
@@ -185,16 +178,12 @@ describe('renewAfter (automatic id renewal)', () => {
   describe('InMemoryBackend', () => serverSideSpecs(() => new InMemoryBackend({ userKey: 'user' })));
 
   describeWithRedis('RedisBackend', () => {
-    let client: NodeRedisClient;
-    const prefix = uniquePrefix('renewal');
-    before(async () => (client = await nodeRedisClient()));
-    after(async () => {
-      await deleteKeys(prefix, client);
-      await closeClient(client);
-    });
+    const redis = useRedisClient('renewal');
     let backends = 0;
     // A prefix per backend: each spec's user 7 is its own.
-    serverSideSpecs(() => new RedisBackend({ client, prefix: `${prefix}${++backends}:`, userKey: 'user' }));
+    serverSideSpecs(
+      () => new RedisBackend({ client: redis.client, prefix: `${redis.prefix}${++backends}:`, userKey: 'user' }),
+    );
   });
 
   describeWithPostgres('PostgresBackend', () => {

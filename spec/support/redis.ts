@@ -82,6 +82,28 @@ export function uniquePrefix(label = 'spec'): string {
   return `rcs-test:${label}:${process.pid}:${randomBytes(6).toString('hex')}:`;
 }
 
+/**
+ * For the specs of the enclosing `describe`: a node-redis client opened before them and a prefix of their own; after
+ * them, the keys under the prefix are deleted and the client closed.
+ */
+export function useRedisClient(label: string): { readonly client: NodeRedisClient; readonly prefix: string } {
+  const prefix = uniquePrefix(label);
+  let client: NodeRedisClient | undefined;
+  before(async () => (client = await nodeRedisClient()));
+  after(async () => {
+    if (client === undefined) return;
+    await deleteKeys(prefix, client);
+    await closeClient(client);
+  });
+  return {
+    prefix,
+    get client() {
+      if (client === undefined) throw new Error('useRedisClient(): the client opens in a before() hook');
+      return client;
+    },
+  };
+}
+
 /** Options of both drivers as docs/backends.md recommends them: fail fast instead of queueing, reconnect quickly. */
 export const RECOMMENDED = {
   nodeRedis: {
