@@ -18,6 +18,7 @@ import {
   RedisBackend,
   type SessionBackend,
   SessionMiddleware,
+  type SessionOptions,
   SqliteBackend,
   configureSessions,
 } from '../src';
@@ -210,9 +211,12 @@ async function expressSession(store?: (session: typeof import('express-session')
   return routingControllers(app, ReqSessionController);
 }
 
-function library(backend: () => Promise<SessionBackend> | SessionBackend): () => Promise<express.Express> {
+function library(
+  backend: () => Promise<SessionBackend> | SessionBackend,
+  options: SessionOptions = {},
+): () => Promise<express.Express> {
   return async () => {
-    configureSessions({ secretKey: SECRET, backend: await backend(), cookie: { secure: false } });
+    configureSessions({ secretKey: SECRET, backend: await backend(), cookie: { secure: false }, ...options });
     return routingControllers(express(), LibraryController);
   };
 }
@@ -259,6 +263,16 @@ export const APPS: Record<string, BenchApp> = {
   },
   'iron-session': { kind: 'encrypted', ours: false, build: async () => routingControllers(express(), IronController) },
   'this library, InMemoryBackend': { kind: 'memory', ours: true, build: library(() => new InMemoryBackend()) },
+  // The options of issue 15 configured but unused by these routes: they must cost what the line above costs.
+  'this library, InMemoryBackend + header, renewal, maxLifetime': {
+    kind: 'memory',
+    ours: true,
+    build: library(() => new InMemoryBackend(), {
+      header: 'authorization',
+      renewAfter: 3600,
+      maxLifetime: 30 * 24 * 3600,
+    }),
+  },
   'this library, CookieBackend': {
     kind: 'cookie',
     ours: true,
