@@ -15,7 +15,7 @@ const LAYERS = [
   ['middleware', 'decorators'],
   ['options'],
   ['session'],
-  ['schema', 'backends'],
+  ['schema', 'backends', 'events'],
   ['http'],
   ['serializers'],
   ['record.ts', 'errors.ts'],

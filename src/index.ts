@@ -30,6 +30,11 @@ export type {
 export type { SessionTypeOptions, RequestSession } from './session/request-augmentation';
 export { responseStarted } from './http/response-hold';
 
+// Events and tracing
+export { BACKEND_TRACING_CHANNEL, SESSION_EVENTS_CHANNEL } from './events/channels';
+export type { BackendCallContext } from './events/channels';
+export type { SessionEvent, SessionEventListener, SessionEventType } from './events/session-event';
+
 // Decorators
 export { SessionParam } from './decorators/session-param';
 export type { SessionParamOptions, SessionKey } from './decorators/session-param';

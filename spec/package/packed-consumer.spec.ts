@@ -211,7 +211,7 @@ http.Server.prototype.listen = function () {
     expect(compile(dir)).to.equal('');
   });
 
-  it('compiles every TypeScript block of docs/testing.md and docs/features.md in a strict project', () => {
+  it('compiles every TypeScript block of docs/testing.md, features.md and events.md in a strict project', () => {
     const dir = subproject(
       'testing-docs',
       'commonjs',
@@ -224,7 +224,11 @@ http.Server.prototype.listen = function () {
         target: 'es2022',
         noEmit: true,
       },
-      { ...markdownBlocks('docs/testing.md', 'testing', 3), ...markdownBlocks('docs/features.md', 'features', 4) },
+      {
+        ...markdownBlocks('docs/testing.md', 'testing', 3),
+        ...markdownBlocks('docs/features.md', 'features', 4),
+        ...markdownBlocks('docs/events.md', 'events', 2),
+      },
     );
     expect(compile(dir)).to.equal('');
   });

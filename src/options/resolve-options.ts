@@ -34,6 +34,7 @@ const KNOWN_OPTIONS = new Set([
   'header',
   'commitOnServerError',
   'onError',
+  'onEvent',
   'clock',
   'schema',
   'validation',
@@ -59,6 +60,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   if (typeof clock !== 'function') throw invalid('clock', 'expected a function returning milliseconds since the epoch');
   if (options.onError !== undefined && typeof options.onError !== 'function')
     throw invalid('onError', 'expected a function');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    throw invalid('onEvent', 'expected a function');
   const cookie = resolveCookieOptions(options.cookie === false ? {} : (options.cookie ?? {}));
   const header = resolveHeaderOption(options.header);
   if (options.cookie === false && header === undefined)
@@ -120,6 +123,7 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     setCookie: new SetCookieWriter(cookie),
     now: () => Math.floor(clock() / 1000),
     onError: options.onError,
+    onEvent: options.onEvent,
     schema: resolveSchema(options.schema, options.validation),
   });
 }

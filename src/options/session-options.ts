@@ -6,6 +6,7 @@ import type { RevocationCheck } from '../session/config';
 import { BROWSER_SESSION_LIFETIME } from '../session/expiry';
 import type { SessionCookieOptions } from './cookie-options';
 import type { SessionHeaderOptions } from './header-option';
+import type { SessionEventListener } from '../events/session-event';
 
 /** A backend instance, or a `SessionBackend` class resolved from the typedi container. */
 export type BackendOption = SessionBackend | BackendClass;
@@ -114,6 +115,12 @@ export interface SessionOptions {
   commitOnServerError?: boolean;
   /** Called when a commit fails after the handler finished (the client already gets the error status). */
   onError?: (error: Error, request: Request) => void;
+  /**
+   * Called with every lifecycle event of a session (created, loaded, regenerated, destroyed, expired, revoked,
+   * invalid, store failures): sessions named by a hashed handle, never an id or data. The same events go to the
+   * diagnostics channel `SESSION_EVENTS_CHANNEL`. What it throws is ignored.
+   */
+  onEvent?: SessionEventListener;
   /** Clock in milliseconds since the epoch; replace it in tests to move time. @default Date.now */
   clock?: () => number;
   /**

@@ -4,6 +4,7 @@
  */
 import type { Request } from 'express';
 import type { SessionBackend } from '../backends/backend';
+import type { SessionEventListener } from '../events/session-event';
 import type { ResolvedIdHeader } from '../http/id-header';
 import type { ResolvedCookieOptions, SetCookieWriter } from '../http/set-cookie';
 import type { SessionRecord } from '../record';
@@ -43,5 +44,6 @@ export interface SessionConfig extends ExpiryPolicy {
   /** Unix seconds. */
   readonly now: () => number;
   readonly onError: ((error: Error, request: Request) => void) | undefined;
+  readonly onEvent: SessionEventListener | undefined;
   readonly schema: SessionSchema | undefined;
 }

@@ -3,8 +3,9 @@
  * revoked. The session state adopts the result; this file decides it.
  */
 import type { Request } from 'express';
-import { SessionValidationError } from '../errors';
+import { SessionValidationError, type SessionValidationIssue } from '../errors';
 import { debug } from '../internal/debug';
+import { guardBackendCall } from './backend-call';
 import type { FlashMessageLists, RecordMetadata, SessionRecord } from '../record';
 import { parseSession, stringifySession } from '../serializers/json';
 import type { SessionConfig } from './config';
@@ -41,13 +42,19 @@ export async function loadData(
   const metadata = read.metadata ?? record.metadata;
   if (!isAlive(config, metadata, now)) {
     debug('session ended on the server: expired');
+    record.publish('expired');
     return 'ended';
   }
   const stored = parseSession(read.text);
   // Flash messages are not data: the schema never sees them.
   const flashes = stored === undefined ? undefined : takeStoredFlashes(stored);
   const valid = await validate(config, stored);
-  if (valid === undefined) return 'ended';
+  if (!('data' in valid)) {
+    record.publish('invalid');
+    if (valid.issues === undefined) return 'ended';
+    const name = config.schema!.type.name;
+    throw new SessionValidationError(400, `The stored session fails ${name}; see \`errors\``, valid.issues);
+  }
   const { data, plain } = valid;
   // As the state will serialise it (flashes last, wherever the store kept them), so that nothing reads as changed.
   const baseline =
@@ -57,11 +64,13 @@ export async function loadData(
         ? read.text
         : stringifySession(plain);
   if (config.isRevoked !== undefined) {
-    const revoked = await record.callBackend('read', () =>
+    // Under backendTimeout like a backend call, but not traced or reported as one: it is the app's own check.
+    const revoked = await guardBackendCall('read', config.backendTimeout, () =>
       config.isRevoked!(publicMeta(config, metadata, now, false), data, request),
     );
     if (revoked) {
       debug('session ended on the server: revoked');
+      record.publish('revoked');
       return 'ended';
     }
   }
@@ -73,21 +82,21 @@ export async function loadData(
   // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
   const dropped =
     config.schema !== undefined && stored !== undefined && Object.keys(stored).some(key => !Object.hasOwn(data, key));
+  record.publish('loaded');
   return { data, flashes, baseline, metadata, dropped };
 }
 
 /**
- * The data as an instance of the schema, with its plain form; `undefined` when it is not an object or fails the
- * schema under the 'reset' policy (the default, and the only one without a schema).
+ * The data as an instance of the schema, with its plain form; `{}` when it is not an object or fails the schema
+ * under the 'reset' policy (the default, and the only one without a schema); the issues under 'reject'.
  */
 async function validate(
   config: SessionConfig,
   data: SessionRecord | undefined,
-): Promise<{ data: SessionRecord; plain?: SessionRecord } | undefined> {
+): Promise<{ data: SessionRecord; plain?: SessionRecord } | { issues?: SessionValidationIssue[] }> {
   const schema = config.schema;
-  if (schema === undefined) return data === undefined ? undefined : { data };
+  if (schema === undefined) return data === undefined ? {} : { data };
   const result = data === undefined ? { issues: [] } : await schema.load(data);
   if ('instance' in result) return { data: result.instance, plain: result.plain };
-  if (schema.onInvalid === 'reset') return undefined;
-  throw new SessionValidationError(400, `The stored session fails ${schema.type.name}; see \`errors\``, result.issues);
+  return schema.onInvalid === 'reset' ? {} : { issues: result.issues };
 }

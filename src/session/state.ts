@@ -6,7 +6,7 @@
  * object, and no I/O. Change tracking compares JSON text: the data's JSON when loaded against its JSON when the
  * response starts, so in-place changes of nested objects count and an assignment of an equal value does not.
  *
- * One state machine whose members and commit share its fields, in one file of about 350 lines.
+ * One state machine whose members and commit share its fields, in one file of about 390 lines.
  */
 import type { Request, Response } from 'express';
 import { newSessionId } from '../backends/backend';
@@ -40,6 +40,8 @@ export class SessionState {
   private idEnded = false;
   /** `regenerate()` was called: the cookie is sent again even if its value happens to be the same. */
   private regenerated = false;
+  /** A regeneration not yet reported by an event, and the id of the stored session it replaced, if any. */
+  private unreportedRegeneration: { from: string | undefined } | undefined;
   /** The read failed and `onBackendFailure: 'degrade'` gave an anonymous session instead: nothing can be saved. */
   private degraded = false;
   /** `touch()` was called: this request refreshes a rolling or idle-timed session even within `touchAfter`. */
@@ -113,6 +115,7 @@ export class SessionState {
       this.assertSavable('write');
       const { config, record } = this;
       const previous = record.metadata;
+      this.unreportedRegeneration ??= { from: record.exists ? record.id : undefined };
       await this.removeStored();
       record.id = newSessionId(config.backend);
       const now = record.stampTime();
@@ -130,7 +133,7 @@ export class SessionState {
       this.assertSavable('remove');
       this.clearData();
       this.newLifetime = undefined;
-      await this.removeStored();
+      await this.removeStored('destroyed');
       this.record.metadata = newMetadata(this.config, this.record.stampTime());
     });
   }
@@ -305,18 +308,33 @@ export class SessionState {
     if (ttl < 1) return this.endStored(true);
 
     // Server-side records move to a new id and retire the old one; a cookie backend's value is re-sealed anyway.
-    const retiring =
-      renewing && config.backend.revocable ? record.beginRenewal(newSessionId(config.backend)) : undefined;
+    const renewedFrom = renewing ? record.id : undefined;
+    const retiring = renewing && config.backend.revocable;
+    if (retiring) record.beginRenewal(newSessionId(config.backend));
     // A cookie carries its expiry: one that moved is sent again.
     const cookieChanged =
       transport.carriesExpiry && (lifetimeChanged || (persistent && metadata.expires !== record.metadata.expires));
+    const created = !record.exists;
     const id = await record.store(text, metadata, ttl, writing);
-    if (retiring !== undefined) await record.retire(retiring, now, config.renewalGrace);
+    if (retiring) await record.retire(renewedFrom!, now, config.renewalGrace);
+    this.publishStored(created, renewedFrom);
     this.touched = false;
     this.newLifetime = undefined;
     if (id !== transport.requestId || this.regenerated || cookieChanged) {
       this.outgoing = transport.send(id, now, persistent ? ttl : undefined);
     }
+  }
+
+  /** Reports what the write just done made of the session: a renewal, a regeneration or a new session. */
+  private publishStored(created: boolean, renewedFrom: string | undefined): void {
+    const { record } = this;
+    if (renewedFrom !== undefined) return record.publish('renewed', renewedFrom);
+    const regeneration = this.unreportedRegeneration;
+    if (regeneration !== undefined) {
+      this.unreportedRegeneration = undefined;
+      return record.publish('regenerated', regeneration.from);
+    }
+    if (created) record.publish('created');
   }
 
   /** The metadata after this request at `now`: refreshed by activity, with the lifetime `setLifetime()` gave. */
@@ -347,13 +365,14 @@ export class SessionState {
    * session at its end).
    */
   private async endStored(always: boolean): Promise<void> {
-    if (this.record.exists) await this.removeStored();
+    if (this.record.exists) await this.removeStored(always ? 'expired' : 'destroyed');
     const clear = (always || this.idEnded) && this.transport.requestId !== undefined;
     this.outgoing = clear ? this.transport.clear() : undefined;
   }
 
-  private async removeStored(): Promise<void> {
-    await this.record.remove();
+  /** Removes the record; `ended` names the event of its end, when this is one. */
+  private async removeStored(ended?: 'destroyed' | 'expired'): Promise<void> {
+    await this.record.remove(ended);
     this.outgoing = undefined; // what an earlier save() decided names a record that is gone
     if (this.transport.requestId !== undefined) this.idEnded = true;
   }

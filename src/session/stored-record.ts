@@ -10,6 +10,8 @@ import { MAX_COOKIE_BYTES, isCookieValue } from '../http/cookie-octets';
 import { debug } from '../internal/debug';
 import { FLASH_KEY, METADATA_KEY, type RecordMetadata, type SessionRecord, readRecordMetadata } from '../record';
 import { MAX_DEPTH, isNestedTooDeep, isPlainObject, parseSession, stringifySession } from '../serializers/json';
+import { isBackendTraced, publishSessionEvent, traceBackendCall } from '../events/channels';
+import type { SessionEventType } from '../events/session-event';
 import { guardBackendCall } from './backend-call';
 import { openSuccessor, retiredMetadata } from './renewal';
 import type { SessionConfig } from './config';
@@ -44,7 +46,7 @@ export class StoredRecord {
 
   constructor(
     private readonly config: SessionConfig,
-    request: Request,
+    private readonly request: Request,
   ) {
     this.ctx = { now: 0, lifetime: config.maxLifetime, ttl: config.serverLifetime, request };
   }
@@ -108,15 +110,10 @@ export class StoredRecord {
     return id;
   }
 
-  /**
-   * Moves the session to `newId` for its next write, which creates it there; returns the id it had, for
-   * {@link retire} once that write is done.
-   */
-  beginRenewal(newId: string): string {
-    const oldId = this.id!;
+  /** Moves the session to `newId` for its next write, which creates it there; {@link retire} the old id after it. */
+  beginRenewal(newId: string): void {
     this.id = newId;
     this.exists = false;
-    return oldId;
   }
 
   /** Replaces the record under `oldId` with one that only hands on to this one, for `grace` seconds. */
@@ -126,11 +123,12 @@ export class StoredRecord {
     await this.callBackend('write', () => this.config.backend.write(record, oldId, ctx));
   }
 
-  /** Removes the record, if there is one, and forgets it. */
-  async remove(): Promise<void> {
+  /** Removes the record, if there is one, and forgets it; publishes `ended` when given. */
+  async remove(ended?: SessionEventType): Promise<void> {
     if (this.exists && this.id !== undefined) {
       const id = this.id;
       await this.callBackend('remove', () => this.config.backend.remove(id, this.ctx));
+      if (ended !== undefined) this.publish(ended);
     }
     this.forget();
   }
@@ -143,9 +141,24 @@ export class StoredRecord {
     this.rewrite = false;
   }
 
-  /** Runs a backend call of this session under `backendTimeout`. */
+  /** Runs a backend call of this session under `backendTimeout`, traced when someone listens. */
   callBackend<T>(operation: BackendOperation, run: () => T | Promise<T>): Promise<T> {
-    return guardBackendCall(operation, this.config.backendTimeout, run);
+    const { config } = this;
+    if (!isBackendTraced()) return guardBackendCall(operation, config.backendTimeout, run, this);
+    return traceBackendCall(config.backend, operation, () =>
+      guardBackendCall(operation, config.backendTimeout, run, this),
+    );
+  }
+
+  /** A call of {@link callBackend} failed: reported as an event. */
+  backendFailed(error: SessionBackendError): void {
+    const type = error.timedOut ? 'store-timeout' : 'store-failure';
+    publishSessionEvent(this.config, this.request, type, this.id, undefined, error.operation);
+  }
+
+  /** Publishes the event `type` of this session (see {@link publishSessionEvent}). */
+  publish(type: SessionEventType, previousId?: string): void {
+    publishSessionEvent(this.config, this.request, type, this.id, previousId);
   }
 
   /** Writes the record: whole when new or to be rewritten, otherwise with the keys that changed, for backends that merge. */
