@@ -22,7 +22,9 @@ export type SessionErrorCode =
   | 'COOKIE_TOO_LARGE'
   | 'INVALID_SESSION_ID'
   | 'MIDDLEWARE_MISSING'
-  | 'MIDDLEWARE_CONFLICT';
+  | 'MIDDLEWARE_CONFLICT'
+  | 'LOCK_UNSUPPORTED'
+  | 'LOCKED_TOO_LATE';
 
 /**
  * A configuration or programming mistake. Carries a stable {@link SessionErrorCode}.
@@ -100,7 +102,7 @@ export class SessionValidationError extends HttpError {
 }
 
 /** Which backend call failed; part of {@link SessionBackendError}. */
-export type BackendOperation = 'read' | 'write' | 'touch' | 'remove';
+export type BackendOperation = 'read' | 'write' | 'touch' | 'remove' | 'lock' | 'unlock';
 
 /**
  * The session backend failed (threw, rejected, or did not answer within `backendTimeout`). The request fails with
@@ -134,5 +136,21 @@ export class SessionBackendError extends HttpError {
     this.timedOut = timeout !== undefined;
     if (options && 'cause' in options)
       Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+}
+
+/**
+ * `req.session.load({ lock: true })` waited `lockTimeout` seconds for the session's lock, which other requests of
+ * the same session held all that time. The request fails with 503; the client may retry.
+ */
+export class SessionLockTimeoutError extends HttpError {
+  /** Same as `httpCode`, for express's own error handler. */
+  readonly status = 503;
+  readonly code = 'LOCK_TIMEOUT';
+
+  constructor(waited: number) {
+    super(503, `Another request of this session held its lock for ${waited} ms; try again later.`);
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'SessionLockTimeoutError';
   }
 }

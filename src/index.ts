@@ -20,6 +20,7 @@ export type {
   FlashKey,
   FlashMessage,
   FlashMessages,
+  LoadOptions,
   RegenerateOptions,
   Session,
   SessionCallback,
@@ -40,6 +41,7 @@ export { SessionParam } from './decorators/session-param';
 export type { SessionParamOptions, SessionKey } from './decorators/session-param';
 export { CurrentSession } from './decorators/current-session';
 export { Flash } from './decorators/flash';
+export { LockSession } from './decorators/lock-session';
 
 // Typed sessions
 export type { SessionValidationOptions, InvalidSessionPolicy } from './schema/session-schema';
@@ -66,6 +68,8 @@ export { EncryptedCookieBackend } from './backends/cookie/encrypted';
 export type { EncryptedCookieBackendOptions } from './backends/cookie/encrypted';
 export { hasUserSessions } from './backends/user-sessions';
 export type { UserIndexOptions, UserSessionInfo, UserSessions } from './backends/user-sessions';
+export { hasSessionLocking, newLockToken, pollForLock } from './backends/session-lock';
+export type { SessionLockRequest, SessionLocking } from './backends/session-lock';
 export type { EncryptAtRestOptions } from './backends/at-rest';
 export { RedisBackend } from './backends/redis/redis-backend';
 export type { RedisBackendOptions } from './backends/redis/redis-backend';
@@ -94,5 +98,6 @@ export {
   SessionNotLoaded,
   SessionBackendError,
   SessionValidationError,
+  SessionLockTimeoutError,
 } from './errors';
 export type { SessionErrorCode, BackendOperation, SessionValidationIssue } from './errors';

@@ -14,6 +14,8 @@ import { parseSession, stringifySession } from '../serializers/json';
 import { METADATA_KEY, type SessionRecord, type RecordMetadata } from '../record';
 import { digest } from '../internal/digest';
 import { BackendContext, SessionBackend, type SessionChanges, contextNow, createUnderFreeId } from './backend';
+import { MemoryLocks } from './memory-locks';
+import type { SessionLockRequest, SessionLocking } from './session-lock';
 import {
   UserIndex,
   type UserIndexOptions,
@@ -52,9 +54,10 @@ const SWEEP_PER_WRITE = 2;
  * @example
  * configureSessions({ secretKey, backend: new InMemoryBackend({ maxEntries: 10_000 }) });
  */
-export class InMemoryBackend extends SessionBackend implements UserSessions {
+export class InMemoryBackend extends SessionBackend implements UserSessions, SessionLocking {
   /** Insertion order is write order: the first entry is the least recently written. */
   private readonly entries = new Map<string, Entry>();
+  private readonly locks = new MemoryLocks();
   private readonly maxEntries: number;
   private readonly users: UserIndex;
   /** User name to the ids of their sessions, with a `userKey`. */
@@ -136,6 +139,15 @@ export class InMemoryBackend extends SessionBackend implements UserSessions {
 
   handleOf(sessionId: string): string {
     return digest(sessionId);
+  }
+
+  /** Locks of this process: waiters are handed the lock in turn as it is released. */
+  acquireLock(sessionId: string, request: SessionLockRequest): Promise<string | undefined> {
+    return this.locks.acquire(sessionId, request);
+  }
+
+  async releaseLock(sessionId: string, token: string): Promise<void> {
+    this.locks.release(sessionId, token);
   }
 
   async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {

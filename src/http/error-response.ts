@@ -4,13 +4,16 @@
  * as text, and express's final handler as an HTML page with a stack trace.
  */
 import type { ServerResponse } from 'node:http';
-import { SessionBackendError, SessionError, SessionValidationError } from '../errors';
+import { SessionBackendError, SessionError, SessionLockTimeoutError, SessionValidationError } from '../errors';
 
 /** The status, headers and JSON text that answer `error`: never a stack, a generic message for foreign errors. */
 export function errorResponse(error: unknown): { status: number; headers: Array<[string, string]>; body: string } {
   const status = statusOf(error);
   const own =
-    error instanceof SessionError || error instanceof SessionBackendError || error instanceof SessionValidationError;
+    error instanceof SessionError ||
+    error instanceof SessionBackendError ||
+    error instanceof SessionValidationError ||
+    error instanceof SessionLockTimeoutError;
   const fields: Record<string, unknown> = {
     name: error instanceof Error ? error.name : 'Error',
     // Only this library's errors have messages written for clients.

@@ -9,7 +9,8 @@ import type { SessionOptions } from '../options/session-options';
 import type { SessionConfig } from '../session/config';
 import { SessionRegistry, containerInstance, type SessionContainer } from '../options/registry';
 import { resolveConfig } from './resolve-config';
-import { answerError, notConfigured, startSession } from './start-session';
+import { answerError } from '../session/answer-error';
+import { notConfigured, startSession } from './start-session';
 
 /**
  * The session middleware. Apply it to controllers with `@UseBefore(SessionMiddleware)`; it reads the options that

@@ -4,10 +4,10 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { SessionError } from '../errors';
-import { sendErrorResponse } from '../http/error-response';
 import type { SessionConfig } from '../session/config';
 import { sessionStateOf } from '../session/proxy';
 import { SessionState } from '../session/state';
+import { answerError } from '../session/answer-error';
 
 /**
  * `owner` names the middleware in errors: its class, or `sessionMiddleware()`. Its `name` is read only then: a class's
@@ -37,16 +37,6 @@ export function startSession(
       error => answerError(config, req, res, error),
     );
   else next();
-}
-
-/** Answers `error` as JSON and tells `onError`. */
-export function answerError(config: SessionConfig | undefined, req: Request, res: Response, error: unknown): void {
-  sendErrorResponse(res, error);
-  try {
-    config?.onError?.(error as Error, req);
-  } catch {
-    // The client has its answer; a failing callback must not take the process down.
-  }
 }
 
 export function notConfigured(name: string): SessionError {

@@ -28,6 +28,8 @@ const KNOWN_OPTIONS = new Set([
   'renewAfter',
   'renewalGrace',
   'backendTimeout',
+  'lockTimeout',
+  'lockLease',
   'onBackendFailure',
   'isRevoked',
   'cookie',
@@ -95,6 +97,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
   if (typeof backendTimeout !== 'number' || !(backendTimeout >= 0) || backendTimeout > MAX_TIMER_SECONDS) {
     throw invalid('backendTimeout', `expected seconds from 0 (no limit) to ${MAX_TIMER_SECONDS}; fractions allowed`);
   }
+  const lockTimeout = checkTimer('lockTimeout', options.lockTimeout ?? 5, 0);
+  const lockLease = checkTimer('lockLease', options.lockLease ?? 30, 0.001);
   const onBackendFailure = options.onBackendFailure ?? 'fail';
   if (onBackendFailure !== 'fail' && onBackendFailure !== 'degrade')
     throw invalid('onBackendFailure', "expected 'fail' or 'degrade'");
@@ -114,6 +118,8 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     renewAfter,
     renewalGrace,
     backendTimeout: Math.ceil(backendTimeout * 1000),
+    lockTimeout,
+    lockLease,
     degrade: onBackendFailure === 'degrade',
     isRevoked: options.isRevoked,
     commitOnServerError: checkBoolean('commitOnServerError', options.commitOnServerError, false),
@@ -126,4 +132,13 @@ export function resolveSessionOptions(options: SessionOptions, resolveClass: Bac
     onEvent: options.onEvent,
     schema: resolveSchema(options.schema, options.validation),
   });
+}
+
+/** Seconds, fractions allowed, from `min` to what a timer can wait; returned in whole milliseconds. */
+function checkTimer(option: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !(value >= min) || value > MAX_TIMER_SECONDS) {
+    const from = min === 0 ? '0' : 'more than 0';
+    throw invalid(option, `expected seconds from ${from} to ${MAX_TIMER_SECONDS}; fractions allowed`);
+  }
+  return Math.ceil(value * 1000);
 }

@@ -79,6 +79,18 @@ export interface SessionOptions {
    */
   touchAfter?: number;
   /**
+   * Seconds a request that locks its session (`load({ lock: true })`, `@LockSession()`) waits while other requests of
+   * the session hold the lock; then it fails with `SessionLockTimeoutError` (503). Fractions allowed.
+   * @default 5
+   */
+  lockTimeout?: number;
+  /**
+   * Seconds a session lock holds at most, should its holder never release it (a crashed process): longer than your
+   * slowest locked request. Fractions allowed.
+   * @default 30
+   */
+  lockLease?: number;
+  /**
    * Seconds a backend call may take before the request fails with `SessionBackendError` (503); fractions allowed.
    * `0`: no limit (the backend's own timeouts apply).
    * @default 5

@@ -32,6 +32,10 @@ export interface SessionConfig extends ExpiryPolicy {
   readonly renewalGrace: number;
   /** Milliseconds; 0: none. */
   readonly backendTimeout: number;
+  /** Milliseconds a request waits for its session's lock. */
+  readonly lockTimeout: number;
+  /** Milliseconds a lock holds at most. */
+  readonly lockLease: number;
   readonly degrade: boolean;
   readonly isRevoked: RevocationCheck | undefined;
   readonly commitOnServerError: boolean;

@@ -9,6 +9,7 @@ import type { SessionState } from './state';
 import {
   MEMBER_NAMES,
   RESERVED_KEYS,
+  type LoadOptions,
   type RegenerateOptions,
   type SessionCallback,
   type SessionMembers,
@@ -98,7 +99,7 @@ export class SessionProxy implements ProxyHandler<SessionRecord> {
         return undefined; // not a thenable: `await req.session` and returning it from a handler stay harmless
       default:
         this.functions ??= {
-          load: () => state.load(),
+          load: (options?: LoadOptions) => state.load(options),
           regenerate: (options?: RegenerateOptions | SessionCallback, callback?: SessionCallback) =>
             typeof options === 'function'
               ? withCallback(state.regenerate(), options)

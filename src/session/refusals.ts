@@ -15,6 +15,14 @@ export function loadedTooLate(): SessionError {
   );
 }
 
+export function lockedTooLate(): SessionError {
+  return new SessionError(
+    'LOCKED_TOO_LATE',
+    'load({ lock: true }) came after the session was changed, whose changes the read under the lock would drop: ' +
+      'lock before changing it (load({ lock: true }) first, or @LockSession() on the action)',
+  );
+}
+
 /** A member called with an argument it cannot take. */
 export function invalidArgument(member: string, message: string): SessionError {
   return new SessionError('INVALID_ARGUMENT', `req.session.${member}(): ${message}`);

@@ -22,9 +22,10 @@ import { IdTransport } from './id-transport';
 import { idIssuedAt } from './renewal';
 import { loadData } from './load';
 import { SessionProxy } from './proxy';
-import { changedTooLate, ignore, invalidArgument, loadedTooLate, refused } from './refusals';
+import { changedTooLate, ignore, invalidArgument, loadedTooLate, lockedTooLate, refused } from './refusals';
+import { RequestLock } from './request-lock';
 import { EMPTY, StoredRecord } from './stored-record';
-import type { RegenerateOptions, Session, SessionMeta } from './types';
+import type { LoadOptions, RegenerateOptions, Session, SessionMeta } from './types';
 
 export class SessionState {
   /** `req.session`. */
@@ -48,6 +49,10 @@ export class SessionState {
   private touched = false;
   /** The lifetime `setLifetime()` gave the session, until the commit stores it. */
   private newLifetime: number | undefined;
+  /** `load({ lock: true })` was asked for: the session's lock is taken before it is read. */
+  private wantsLock = false;
+  /** The session's lock, once this request holds it. */
+  private lock: RequestLock | undefined;
   /** The flash messages not yet taken; `undefined` when there are none. */
   private flashes: FlashMessageLists | undefined;
   /** The header that gives the client its id on this response: decided by `save()`, and again by the commit. */
@@ -90,7 +95,11 @@ export class SessionState {
    * Reads the session once; concurrent calls share the read. A failed read can be retried. The response is held
    * from here on, so one that starts while the backend is read still waits for the commit.
    */
-  load(): Promise<void> {
+  load(options?: LoadOptions | null): Promise<void> {
+    if (options?.lock === true && !this.wantsLock) {
+      this.wantsLock = true;
+      if (this.loaded || this.loading !== undefined) return this.enqueue(() => this.lockLoaded());
+    }
     if (this.loaded) return Promise.resolve();
     if (this.loading === undefined) {
       if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
@@ -158,14 +167,7 @@ export class SessionState {
     if (responseStarted(this.response)) return refused(loadedTooLate());
     return this.enqueue(async () => {
       await this.load();
-      const record = this.record;
-      const id = record.exists ? record.id : undefined;
-      this.clearData();
-      this.newLifetime = undefined;
-      record.forget();
-      const now = record.stampTime();
-      record.metadata = newMetadata(this.config, now);
-      if (id !== undefined) await this.adoptRecord(id, now);
+      await this.readAgain(this.record.exists ? this.record.id : undefined);
     });
   }
 
@@ -238,12 +240,13 @@ export class SessionState {
 
   private async read(): Promise<void> {
     const record = this.record;
-    const now = record.stampTime();
     this.transport = new IdTransport(this.config, this.request);
     const id = this.transport.requestId;
-    record.metadata = newMetadata(this.config, now);
+    record.metadata = newMetadata(this.config, record.stampTime());
     try {
-      if (id !== undefined) await this.adoptRecord(id, now);
+      if (id !== undefined && this.wantsLock) await this.takeLock(id);
+      // Stamped again: the lock may have kept it waiting.
+      if (id !== undefined) await this.adoptRecord(id, record.stampTime());
     } catch (error) {
       if (!(this.config.degrade && error instanceof SessionBackendError)) throw error;
       // The user's record may be fine: keep its id, hand out an anonymous session that cannot be saved.
@@ -251,6 +254,35 @@ export class SessionState {
       record.forget();
     }
     this.loaded = true;
+  }
+
+  /** Drops the data and this request's changes, and reads the record `id` again (none: an empty session). */
+  private async readAgain(id: string | undefined): Promise<void> {
+    const record = this.record;
+    this.clearData();
+    this.newLifetime = undefined;
+    record.forget();
+    const now = record.stampTime();
+    record.metadata = newMetadata(this.config, now);
+    if (id !== undefined) await this.adoptRecord(id, now);
+  }
+
+  private async takeLock(id: string): Promise<void> {
+    this.lock = await RequestLock.acquire(this.config, this.record, id);
+  }
+
+  /** `load({ lock: true })` after an unlocked load: takes the lock, then reads what may have changed meanwhile. */
+  private async lockLoaded(): Promise<void> {
+    // After the commit, nothing would release it.
+    if (responseStarted(this.response)) throw loadedTooLate();
+    await this.load();
+    const record = this.record;
+    const id = record.exists ? record.id : this.transport.requestId;
+    // A new session: no other request shares it.
+    if (id === undefined || this.lock !== undefined) return;
+    if (this.regenerated || this.serialize() !== record.baseline) throw lockedTooLate();
+    await this.takeLock(id);
+    await this.readAgain(id);
   }
 
   /** Reads the record `id` names and takes its data; removes a record that must end. */
@@ -273,13 +305,18 @@ export class SessionState {
   // ---- Commit: runs when the response starts; returns the header that carries the id, if any ----
 
   private async commit(status: number): Promise<OutgoingId | undefined> {
-    // A load or a member call the handler did not await still decides what is saved.
-    if (this.loading !== undefined) await this.loading.catch(ignore);
-    if (this.queue !== undefined) await this.queue;
-    if (!this.loaded) return undefined;
-    // What an explicit save() wrote stays saved, and its cookie goes out.
-    if (status < 500 || this.config.commitOnServerError) await this.persist();
-    return this.outgoing;
+    try {
+      // A load or a member call the handler did not await still decides what is saved.
+      if (this.loading !== undefined) await this.loading.catch(ignore);
+      if (this.queue !== undefined) await this.queue;
+      if (!this.loaded) return undefined;
+      // What an explicit save() wrote stays saved, and its cookie goes out.
+      if (status < 500 || this.config.commitOnServerError) await this.persist();
+      return this.outgoing;
+    } finally {
+      // The next request of the session may read it now: what this one changed is stored.
+      this.lock?.end();
+    }
   }
 
   /** Writes, refreshes or removes the record as the data require, and decides the id header that goes out. */

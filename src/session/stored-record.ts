@@ -141,13 +141,14 @@ export class StoredRecord {
     this.rewrite = false;
   }
 
-  /** Runs a backend call of this session under `backendTimeout`, traced when someone listens. */
-  callBackend<T>(operation: BackendOperation, run: () => T | Promise<T>): Promise<T> {
-    const { config } = this;
-    if (!isBackendTraced()) return guardBackendCall(operation, config.backendTimeout, run, this);
-    return traceBackendCall(config.backend, operation, () =>
-      guardBackendCall(operation, config.backendTimeout, run, this),
-    );
+  /** Runs a backend call of this session under `timeout` ms (`backendTimeout`), traced when someone listens. */
+  callBackend<T>(
+    operation: BackendOperation,
+    run: () => T | Promise<T>,
+    timeout = this.config.backendTimeout,
+  ): Promise<T> {
+    if (!isBackendTraced()) return guardBackendCall(operation, timeout, run, this);
+    return traceBackendCall(this.config.backend, operation, () => guardBackendCall(operation, timeout, run, this));
   }
 
   /** A call of {@link callBackend} failed: reported as an event. */

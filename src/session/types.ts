@@ -31,8 +31,12 @@ export type FlashMessage<K extends string> = K extends keyof FlashMessages ? Fla
 
 /** The members every session has besides its data. Their names are reserved: data cannot use them. */
 export interface SessionMembers {
-  /** Reads the session from the backend; later calls do nothing. Rejects with `SessionBackendError` (503). */
-  load(): Promise<void>;
+  /**
+   * Reads the session from the backend; later calls do nothing. Rejects with `SessionBackendError` (503). With
+   * `{ lock: true }`, first takes the session's lock, so that requests of one session that lock run one after
+   * another (see {@link LoadOptions}).
+   */
+  load(options?: LoadOptions): Promise<void>;
   /** Whether `load()` has completed. */
   readonly isLoaded: boolean;
   /** The id in the cookie, once the backend knows it (for `CookieBackend`, the signed cookie value). */
@@ -77,6 +81,18 @@ export interface SessionMembers {
 }
 
 /** Options of `req.session.regenerate()`. */
+/** Options of `req.session.load()`. */
+export interface LoadOptions {
+  /**
+   * Take the session's lock before reading it, held until the response's commit is done: other requests of the
+   * session that lock wait (up to `lockTimeout`, then `SessionLockTimeoutError`, 503). For read-modify-write of one
+   * key (`n = n + 1`) by parallel requests. Needs a backend that can lock (every server-side one here; the cookie
+   * backends cannot: `SessionError` `LOCK_UNSUPPORTED`). Called after an unlocked load, it takes the lock and reads
+   * the session again; changes made before are refused (`LOCKED_TOO_LATE`).
+   */
+  lock?: boolean;
+}
+
 export interface RegenerateOptions {
   /**
    * Keep the session's creation time, and so its `absoluteTimeout`: a rotation of the id, not a new session.

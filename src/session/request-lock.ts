@@ -1,0 +1,49 @@
+/**
+ * The lock one request holds on its session (`load({ lock: true })`): taken before the session is read, released
+ * once the commit is done. Not when the client goes away: the handler may still be changing the session. Should the
+ * release fail, the response never start, or the process die, the lock ends with its lease.
+ */
+import { hasSessionLocking } from '../backends/session-lock';
+import { SessionError, SessionLockTimeoutError } from '../errors';
+import type { SessionConfig } from './config';
+import { ignore } from './refusals';
+import type { StoredRecord } from './stored-record';
+
+export class RequestLock {
+  private released = false;
+
+  private constructor(
+    private readonly record: StoredRecord,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  /**
+   * Takes the lock of the session `id`, waiting up to `lockTimeout`.
+   *
+   * @throws SessionLockTimeoutError (503) when other requests held it all that time.
+   * @throws SessionError `LOCK_UNSUPPORTED` for a backend that cannot lock.
+   */
+  static async acquire(config: SessionConfig, record: StoredRecord, id: string): Promise<RequestLock> {
+    const backend = config.backend;
+    if (!hasSessionLocking(backend)) {
+      throw new SessionError(
+        'LOCK_UNSUPPORTED',
+        `${backend.constructor.name} cannot lock sessions (requests of one session share no store to lock in): ` +
+          'use a server-side backend such as RedisBackend on locked routes',
+      );
+    }
+    const { lockTimeout: wait, lockLease: lease, backendTimeout } = config;
+    // The wait is part of the call: the backend's own time limit comes on top of it.
+    const limit = backendTimeout === 0 ? 0 : wait + backendTimeout;
+    const token = await record.callBackend('lock', () => backend.acquireLock(id, { lease, wait }), limit);
+    if (token === undefined) throw new SessionLockTimeoutError(wait);
+    return new RequestLock(record, () => backend.releaseLock(id, token));
+  }
+
+  /** Releases the lock, once; without waiting for the store, which answers the next waiter itself. */
+  end(): void {
+    if (this.released) return;
+    this.released = true;
+    this.record.callBackend('unlock', this.release).catch(ignore);
+  }
+}
