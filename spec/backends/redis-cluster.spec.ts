@@ -5,8 +5,10 @@
  * script of the backend touches one key, so sessions on different nodes and a user index on a third all work.
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { RedisBackend, type RedisBackendOptions, type SessionBackend } from '../../src';
 import { describeBackendConformance } from '../conformance/backend-conformance';
+import { describeLockConformance } from '../conformance/lock-conformance';
 import { describeMergeConformance } from '../conformance/merge-conformance';
 import { describeUserSessionsConformance } from '../conformance/user-sessions-conformance';
 import { SECRET } from '../support/app';
@@ -16,6 +18,7 @@ import {
   closeClient,
   describeWhen,
   keysPerNode,
+  rawCommand,
   redisClusterClient,
   uniquePrefix,
 } from '../support/redis';
@@ -54,6 +57,21 @@ describeWhen(redisServerMissing(), 'RedisBackend on a Redis Cluster', () => {
 
       describeBackendConformance(`RedisBackend (${driver} cluster)`, factory, { revocable: true, honoursTtl: false });
       describeMergeConformance(`RedisBackend (${driver} cluster)`, factory);
+      describeLockConformance(`RedisBackend (${driver} cluster)`, factory);
+
+      it('keeps a session’s lock in the slot of the session’s key', async () => {
+        const backend = new RedisBackend({ client, prefix: `${prefix}slots:` });
+        const id = 'a-session-id';
+        const handle = createHash('sha256').update(id).digest('base64url');
+        const sessionKey = `${prefix}slots:${handle}`;
+        const lockKey = `${prefix}slots:lock:{${sessionKey}}`;
+        const token = await backend.acquireLock(id, { lease: 5000, wait: 0 });
+        expect(await rawCommand(client, lockKey, ['EXISTS', lockKey])).to.equal(1);
+        const slotOf = (key: string) => rawCommand(client, key, ['CLUSTER', 'KEYSLOT', key]);
+        expect(await slotOf(lockKey)).to.equal(await slotOf(sessionKey));
+        await backend.releaseLock(id, token!);
+        expect(await rawCommand(client, lockKey, ['EXISTS', lockKey])).to.equal(0);
+      });
       let backends = 0;
       for (const [variant, sealing] of [
         ['', {}],

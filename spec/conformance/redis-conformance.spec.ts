@@ -1,5 +1,5 @@
 /**
- * The backend conformance suite and the merge (concurrency) suite for RedisBackend on a real Redis, through both
+ * The backend conformance suite, the merge (concurrency) and lock suites for RedisBackend on a real Redis, through both
  * drivers, in the clear and with encryptAtRest. Redis expires keys on its own clock, not on ctx.now, so `honoursTtl` is false here; spec/backends/redis.spec.ts
  * checks the real TTLs.
  */
@@ -14,6 +14,7 @@ import {
   uniquePrefix,
 } from '../support/redis';
 import { describeBackendConformance } from './backend-conformance';
+import { describeLockConformance } from './lock-conformance';
 import { describeMergeConformance } from './merge-conformance';
 import { describeUserSessionsConformance } from './user-sessions-conformance';
 import { SECRET } from '../support/app';
@@ -46,6 +47,7 @@ describeWithRedis('RedisBackend on a real Redis', () => {
         describeMergeConformance(name, () => make(sealing));
         describeUserSessionsConformance(name, options => make({ ...sealing, ...options }));
       }
+      describeLockConformance(`RedisBackend (${driver})`, () => make());
     });
   }
 });

@@ -9,13 +9,14 @@
  *
  * With `encryptAtRest`, values are sealed (see at-rest.ts) and the user index is kept by a keyed hash of the user id.
  *
- * About 320 lines: the contract's methods, the user index's public queries and the sealing share one connection
- * and key scheme.
+ * About 345 lines: the contract's methods, the user index's public queries, the locks and the sealing share one
+ * connection and key scheme.
  */
 import { SessionError } from '../../errors';
 import { METADATA_KEY, type RecordMetadata, type SessionRecord } from '../../record';
 import { type EncryptAtRestOptions, ValueSealer } from '../at-rest';
 import { BackendContext, SessionBackend, createUnderFreeId, ttlOf, writeNothing } from '../backend';
+import type { SessionLockRequest, SessionLocking } from '../session-lock';
 import { type FieldChanges, fieldChanges, recordFromReply } from '../../serializers/record-fields';
 import {
   UserIndex,
@@ -30,6 +31,7 @@ import { commandSender, type RedisClientKind, type RedisClientLike } from './red
 import { RedisConnection } from './redis-connection';
 import { INDEX, REMOVE, USER_SESSION, WRITE } from './scripts';
 import { mergeTransaction } from './merge-transaction';
+import { RedisLocks } from './redis-locks';
 import { SessionKeys, digest } from './session-keys';
 import { storedForms } from './user-index';
 
@@ -88,11 +90,12 @@ interface IndexOfUser {
  * await client.connect();
  * configureSessions({ secretKey, backend: new RedisBackend({ client, prefix: 'shop:session:', userKey: 'userId' }) });
  */
-export class RedisBackend extends SessionBackend implements UserSessions {
+export class RedisBackend extends SessionBackend implements UserSessions, SessionLocking {
   /** Which driver the client belongs to, as detected. */
   readonly clientKind: RedisClientKind;
   private readonly redis: RedisConnection;
   private readonly keys: SessionKeys;
+  private readonly locks: RedisLocks;
   private readonly users: UserIndex;
   private readonly sealer: ValueSealer | undefined;
   /** The hash field that names the session's user for the index ('' without a user index). */
@@ -123,6 +126,7 @@ export class RedisBackend extends SessionBackend implements UserSessions {
     this.clientKind = sender.kind;
     this.redis = new RedisConnection(sender, commandTimeout, maxPending);
     this.keys = new SessionKeys(prefix);
+    this.locks = new RedisLocks(this.redis, this.keys);
     this.userBatch = Math.max(1, Math.min(USER_BATCH, Math.floor(maxPending / 4)));
   }
 
@@ -203,6 +207,15 @@ export class RedisBackend extends SessionBackend implements UserSessions {
 
   handleOf(sessionId: string): string {
     return digest(sessionId);
+  }
+
+  /** Locks in Redis (`SET NX PX`, the lease as its expiry), polled while another holds it. */
+  acquireLock(sessionId: string, request: SessionLockRequest): Promise<string | undefined> {
+    return this.locks.acquire(sessionId, request);
+  }
+
+  releaseLock(sessionId: string, token: string): Promise<void> {
+    return this.locks.release(sessionId, token);
   }
 
   /** The live sessions of `userId`, newest expiry last (see {@link UserSessions}). */

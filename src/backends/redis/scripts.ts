@@ -79,3 +79,9 @@ local label = ''
 if ARGV[3] ~= '' then label = redis.call('HGET', KEYS[1], ARGV[3]) or '' end
 return { redis.call('HGET', KEYS[1], '__session') or '', redis.call('PTTL', KEYS[1]), label }
 `);
+
+/** Releases a session lock if `ARGV[1]` (its token) still holds it: a lock whose lease ran out may be another's. */
+export const UNLOCK = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

@@ -3,8 +3,8 @@
  *
  * A session lives under `prefix + SHA-256(id)`: the raw id never reaches Redis (a dump or a MONITOR shows no usable
  * cookie), and a lookup compares hashes, so its timing says nothing about how much of a guessed id was right. Each
- * session is one key, so every command and script touches one slot of a Redis Cluster; the per-user index is a key
- * of its own and is only ever used by single-key commands too, so no hash tag is needed.
+ * session is one key, so every command and script touches one slot of a Redis Cluster; the per-user index and the
+ * lock are keys of their own, only ever used by single-key commands too.
  */
 import { digest } from '../../internal/digest';
 
@@ -23,6 +23,15 @@ export class SessionKeys {
   /** The key of a session from its handle (the digest kept in a user index). */
   sessionOfHandle(handle: string): string {
     return this.prefix + handle;
+  }
+
+  /**
+   * The lock of the session `sessionId`, in its key's slot of a cluster. A session key without a hash tag is placed
+   * by its whole name, which the lock key then holds as its tag; a prefix with a tag places both alike.
+   */
+  lock(sessionId: string): string {
+    const handle = digest(sessionId);
+    return this.prefix.includes('{') ? `${this.prefix}lock:${handle}` : `${this.prefix}lock:{${this.prefix}${handle}}`;
   }
 
   /** The sorted set that lists the sessions of the user named `user` (a user id as text). */
