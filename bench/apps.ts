@@ -192,6 +192,30 @@ class LibraryController {
   }
 }
 
+/** This library with the session locked on the routes that load it: what `load({ lock: true })` adds uncontended. */
+@JsonController()
+@UseBefore(SessionMiddleware)
+@Service()
+class LockingLibraryController {
+  @Get('/untouched')
+  untouched() {
+    return { hello: 'world' };
+  }
+
+  @Get('/read')
+  async read(@Req() req: Request) {
+    await req.session.load({ lock: true });
+    return { count: req.session.count ?? 0 };
+  }
+
+  @Get('/counter')
+  async counter(@Req() req: Request) {
+    await req.session.load({ lock: true });
+    req.session.count = ((req.session.count as number | undefined) ?? 0) + 1;
+    return { count: req.session.count };
+  }
+}
+
 type Controller = abstract new (...args: never[]) => object;
 
 function routingControllers(app: express.Express, controller: Controller): express.Express {
@@ -214,10 +238,11 @@ async function expressSession(store?: (session: typeof import('express-session')
 function library(
   backend: () => Promise<SessionBackend> | SessionBackend,
   options: SessionOptions = {},
+  controller: Controller = LibraryController,
 ): () => Promise<express.Express> {
   return async () => {
     configureSessions({ secretKey: SECRET, backend: await backend(), cookie: { secure: false }, ...options });
-    return routingControllers(express(), LibraryController);
+    return routingControllers(express(), controller);
   };
 }
 
@@ -273,6 +298,11 @@ export const APPS: Record<string, BenchApp> = {
       maxLifetime: 30 * 24 * 3600,
     }),
   },
+  'this library, InMemoryBackend + locked read and counter': {
+    kind: 'memory',
+    ours: true,
+    build: library(() => new InMemoryBackend(), {}, LockingLibraryController),
+  },
   'this library, CookieBackend': {
     kind: 'cookie',
     ours: true,
@@ -317,7 +347,7 @@ export const APPS: Record<string, BenchApp> = {
     build: library(async () => {
       const pool = await postgresPool();
       const table = `${UNIQUE}_rcs`;
-      cleanUps.push(() => pool.query(`DROP TABLE IF EXISTS ${table}`));
+      cleanUps.push(() => pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_locks`));
       return new PostgresBackend({ pool, table, pruneInterval: 0 });
     }),
   },

@@ -169,7 +169,7 @@ describeWithPostgres('PostgresBackend', () => {
   });
   afterEach(async () => {
     for (const backend of backends.splice(0)) backend.close();
-    await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_locks`);
   });
   after(() => pool.end());
 

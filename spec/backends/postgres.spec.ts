@@ -63,7 +63,7 @@ describeWithPostgres('PostgresBackend', () => {
 
   afterEach(async () => {
     for (const backend of backends.splice(0)) backend.close();
-    await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_locks`);
   });
 
   after(() => pool.end());
@@ -98,6 +98,31 @@ describeWithPostgres('PostgresBackend', () => {
     } finally {
       await pool.query(`DROP SCHEMA ${schema} CASCADE`);
     }
+  });
+
+  it('adds the locks table to a sessions table of an earlier version, and locks with the exported DDL', async () => {
+    // The sessions table as versions before locking made it.
+    await pool.query(
+      `CREATE TABLE ${table} (id text PRIMARY KEY, data jsonb NOT NULL, user_id text, expires bigint NOT NULL)`,
+    );
+    const backend = backendOn();
+    const token = await backend.acquireLock('an-id', { lease: 5000, wait: 0 });
+    expect(token).to.be.a('string');
+    const { rows: locks } = await pool.query(`SELECT id, token FROM ${table}_locks`);
+    expect(locks).to.deep.equal([{ id: digest('an-id'), token }]);
+    await backend.releaseLock('an-id', token!);
+    expect((await pool.query(`SELECT 1 FROM ${table}_locks`)).rowCount).to.equal(0);
+    expect(postgresSessionSchema(table)).to.include(`CREATE TABLE IF NOT EXISTS "${table}_locks"`);
+  });
+
+  it('prunes locks whose lease ended with the expired sessions', async () => {
+    const backend = backendOn();
+    await backend.acquireLock('stale', { lease: 1, wait: 0 });
+    const live = await backend.acquireLock('live', { lease: 60_000, wait: 0 });
+    await new Promise(resolve => setTimeout(resolve, 20));
+    await backend.prune();
+    const { rows: locks } = await pool.query(`SELECT id, token FROM ${table}_locks`);
+    expect(locks).to.deep.equal([{ id: digest('live'), token: live }]);
   });
 
   it('runs no DDL when the table exists (a role without CREATE rights works)', async () => {

@@ -1,5 +1,5 @@
 /**
- * The backend conformance suite, the merge (concurrency) suite and the user-sessions suite for PostgresBackend on a
+ * The backend conformance suite, the merge (concurrency), user-sessions and lock suites for PostgresBackend on a
  * real PostgreSQL, in the clear and with encryptAtRest.
  */
 import type { Pool } from 'pg';
@@ -7,6 +7,7 @@ import { PostgresBackend, type PostgresBackendOptions, type SessionBackend } fro
 import { SECRET } from '../support/app';
 import { describeWithPostgres, postgresPool, uniqueTableName } from '../support/postgres';
 import { describeBackendConformance } from './backend-conformance';
+import { describeLockConformance } from './lock-conformance';
 import { describeMergeConformance } from './merge-conformance';
 import { describeUserSessionsConformance } from './user-sessions-conformance';
 
@@ -21,7 +22,7 @@ describeWithPostgres('PostgresBackend on a real PostgreSQL', () => {
 
   after(async () => {
     for (const backend of backends) backend.close();
-    for (const table of tables) await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    for (const table of tables) await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_locks`);
     await pool.end();
   });
 
@@ -46,4 +47,5 @@ describeWithPostgres('PostgresBackend on a real PostgreSQL', () => {
     describeMergeConformance(name, () => make(sealing));
     describeUserSessionsConformance(name, options => make({ ...sealing, ...options }));
   }
+  describeLockConformance('PostgresBackend', () => make());
 });

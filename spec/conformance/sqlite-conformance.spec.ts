@@ -1,5 +1,5 @@
 /**
- * The backend conformance suite, the merge (concurrency) suite and the user-sessions suite for SqliteBackend on a
+ * The backend conformance suite, the merge (concurrency), user-sessions and lock suites for SqliteBackend on a
  * real SQLite file, in the clear and with encryptAtRest. SQLite measures expiry on ctx.now, so `honoursTtl` holds;
  * a new record never replaces a live one.
  */
@@ -10,6 +10,7 @@ import type { SessionBackend } from '../../src';
 import { SqliteBackend, type UserIndexOptions } from '../../src';
 import { SECRET } from '../support/app';
 import { describeBackendConformance } from './backend-conformance';
+import { describeLockConformance } from './lock-conformance';
 import { describeMergeConformance } from './merge-conformance';
 import { describeUserSessionsConformance } from './user-sessions-conformance';
 
@@ -40,4 +41,5 @@ describe('SqliteBackend on a real SQLite file', () => {
     describeMergeConformance(name, () => make(sealing), hooks);
     describeUserSessionsConformance(name, options => make({ ...sealing, ...options }), hooks);
   }
+  describeLockConformance('SqliteBackend', () => make(), hooks);
 });

@@ -117,7 +117,7 @@ describeWithPostgres('the demo on PostgreSQL (what `DATABASE_URL=... npm start` 
       expect((await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).to.equal(0);
     } finally {
       backend.close();
-      await pool.query(`DROP TABLE IF EXISTS ${table}`);
+      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_locks`);
       await pool.end();
     }
   });

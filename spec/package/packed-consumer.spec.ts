@@ -211,7 +211,7 @@ http.Server.prototype.listen = function () {
     expect(compile(dir)).to.equal('');
   });
 
-  it('compiles every TypeScript block of docs/testing.md, features.md and events.md in a strict project', () => {
+  it('compiles every TypeScript block of docs/testing.md, features.md, events.md and locking.md in a strict project', () => {
     const dir = subproject(
       'testing-docs',
       'commonjs',
@@ -228,6 +228,7 @@ http.Server.prototype.listen = function () {
         ...markdownBlocks('docs/testing.md', 'testing', 3),
         ...markdownBlocks('docs/features.md', 'features', 4),
         ...markdownBlocks('docs/events.md', 'events', 2),
+        ...markdownBlocks('docs/locking.md', 'locking', 1),
       },
     );
     expect(compile(dir)).to.equal('');

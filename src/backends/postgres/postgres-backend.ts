@@ -4,7 +4,7 @@
  * One row per session under the SHA-256 of its id; the record as `jsonb`. Writes from the middleware change only the
  * keys a request changed, in one statement that does nothing if the row is gone, so concurrent requests on one
  * session keep each other's changes and a logout stays a logout (the semantics of RedisBackend). Expired rows are
- * never read and are pruned in the background.
+ * never read and are pruned in the background. Session locks are rows of `<table>_locks`.
  */
 import { SessionError } from '../../errors';
 import { debug } from '../../internal/debug';
@@ -14,7 +14,8 @@ import { fieldsText } from '../../serializers/record-fields';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
 import { RowFormat, type RowStoreOptions, type RowWrites, type UserRow, rowStoreSettings } from '../row-writes';
 import type { UserSessionInfo, UserSessions } from '../user-sessions';
-import { isTableName, postgresSessionSchema, quoted, statements } from './schema';
+import { isTableName, lockTableOf, postgresSessionSchema, quoted, statements } from './schema';
+import { newLockToken, pollForLock, type SessionLockRequest, type SessionLocking } from '../session-lock';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
 export interface PostgresQueryable {
@@ -44,7 +45,7 @@ const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
  * configureSessions({ secretKey, backend: new PostgresBackend({ pool }) });
  */
-export class PostgresBackend extends SessionBackend implements UserSessions {
+export class PostgresBackend extends SessionBackend implements UserSessions, SessionLocking {
   private readonly pool: PostgresQueryable;
   private readonly format: RowFormat;
   private readonly sql: ReturnType<typeof statements>;
@@ -118,6 +119,20 @@ export class PostgresBackend extends SessionBackend implements UserSessions {
     return digest(sessionId);
   }
 
+  /** Locks in the `<table>_locks` table, polled while another holds one; leases on the database's clock. */
+  acquireLock(sessionId: string, request: SessionLockRequest): Promise<string | undefined> {
+    const key = digest(sessionId);
+    const token = newLockToken();
+    const lease = Math.max(1, Math.ceil(request.lease));
+    const attempt = async () =>
+      (await this.query(this.sql.lock, [key, token, lease])).rowCount === 1 ? token : undefined;
+    return pollForLock(attempt, request.wait);
+  }
+
+  async releaseLock(sessionId: string, token: string): Promise<void> {
+    await this.query(this.sql.unlock, [digest(sessionId), token]);
+  }
+
   async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
     const users = this.format.userColumns(userId);
     const now = Date.now();
@@ -132,9 +147,10 @@ export class PostgresBackend extends SessionBackend implements UserSessions {
     return rowCount ?? 0;
   }
 
-  /** Deletes the expired rows now; returns how many. The background pruning calls it. */
+  /** Deletes the expired rows now, and the locks whose lease ended; returns how many sessions. The background pruning calls it. */
   async prune(now = Math.floor(Date.now() / 1000)): Promise<number> {
     const { rowCount } = await this.query(this.sql.prune, [now]);
+    await this.query(this.sql.pruneLocks, []);
     return rowCount ?? 0;
   }
 
@@ -159,7 +175,10 @@ export class PostgresBackend extends SessionBackend implements UserSessions {
    */
   private async createTable(schema: string): Promise<void> {
     try {
-      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(this.table)]);
+      const { rows } = await this.pool.query(
+        'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present',
+        [quoted(this.table), quoted(lockTableOf(this.table))],
+      );
       if ((rows[0] as { present?: boolean } | undefined)?.present === true) return;
       await this.pool.query(schema);
     } catch (error) {

@@ -27,8 +27,14 @@ function indexName(table: string, column: string): string {
   return `"${table.split('.').pop()}_${column}"`;
 }
 
+/** The table of session locks beside `table`: `sessions_locks`, `app.sessions_locks`. */
+export function lockTableOf(table: string): string {
+  return `${table}_locks`;
+}
+
 /**
- * The DDL of the sessions table, for teams that manage migrations (pass `createTable: false` then).
+ * The DDL of the sessions table and of its locks' table (`<table>_locks`: the hashed id, the holder's token, the
+ * lease's end in unix ms on the database's clock), for teams that manage migrations (pass `createTable: false` then).
  *
  * @example
  * await pool.query(postgresSessionSchema('app_sessions'));
@@ -39,7 +45,8 @@ export function postgresSessionSchema(table = 'sessions'): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${name} (id text PRIMARY KEY, data jsonb NOT NULL, user_id text, expires bigint NOT NULL);\n` +
     `CREATE INDEX IF NOT EXISTS ${indexName(table, 'expires')} ON ${name} (expires);\n` +
-    `CREATE INDEX IF NOT EXISTS ${indexName(table, 'user_id')} ON ${name} (user_id) WHERE user_id IS NOT NULL;`
+    `CREATE INDEX IF NOT EXISTS ${indexName(table, 'user_id')} ON ${name} (user_id) WHERE user_id IS NOT NULL;\n` +
+    `CREATE TABLE IF NOT EXISTS ${quoted(lockTableOf(table))} (id text PRIMARY KEY, token text NOT NULL, expires bigint NOT NULL);`
   );
 }
 
@@ -49,6 +56,9 @@ export function postgresSessionSchema(table = 'sessions'): string {
  */
 export function statements(table: string) {
   const name = quoted(table);
+  const locks = quoted(lockTableOf(table));
+  // Leases run on the database's clock, the one clock every process of the app shares.
+  const nowMs = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
   const setAll = 'SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, expires = EXCLUDED.expires';
   return {
     /** $2: now. */
@@ -79,6 +89,14 @@ export function statements(table: string) {
     listUser:
       `SELECT id, (data -> '${METADATA_KEY}')::text AS metadata, (data -> $2)::text AS label, expires ` +
       `FROM ${name} WHERE user_id = ANY($1::text[]) AND expires > $3 ORDER BY expires`,
+    /** $2: the token, $3: the lease in ms. Takes a lock that is free or whose lease ended; returns a row if taken. */
+    lock:
+      `INSERT INTO ${locks} AS l (id, token, expires) VALUES ($1, $2, ${nowMs} + $3) ` +
+      `ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, expires = EXCLUDED.expires WHERE l.expires <= ${nowMs} ` +
+      'RETURNING 1',
+    /** $2: the token. */
+    unlock: `DELETE FROM ${locks} WHERE id = $1 AND token = $2`,
+    pruneLocks: `DELETE FROM ${locks} WHERE expires <= ${nowMs}`,
     /** $1: the user's column values, $2: the row key kept (or null), $3: now. */
     destroyUser: `DELETE FROM ${name} WHERE user_id = ANY($1::text[]) AND id IS DISTINCT FROM $2 AND expires > $3`,
   };

@@ -19,7 +19,7 @@ export function quotedTable(table: string): string {
 }
 
 /**
- * The DDL of the sessions table and its indexes, for teams that manage migrations (then pass
+ * The DDL of the sessions table, its indexes and the table of its locks (`<table>_locks`), for teams that manage migrations (then pass
  * `createTable: false`). Safe to run again: every statement is `IF NOT EXISTS`.
  *
  * @example
@@ -35,7 +35,8 @@ export function sqliteSessionSchema(table = 'sessions'): string {
     `  expires INTEGER NOT NULL\n` +
     `);\n` +
     `CREATE INDEX IF NOT EXISTS "${table}_expires" ON ${quotedTable(table)} (expires);\n` +
-    `CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${quotedTable(table)} (user_id) WHERE user_id IS NOT NULL;\n`
+    `CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${quotedTable(table)} (user_id) WHERE user_id IS NOT NULL;\n` +
+    `CREATE TABLE IF NOT EXISTS "${table}_locks" (id TEXT PRIMARY KEY NOT NULL, token TEXT NOT NULL, expires INTEGER NOT NULL);\n`
   );
 }
 

@@ -22,6 +22,8 @@ import { isTableName, keyPath, sqliteSessionSchema } from './schema';
 import { checkedDatabase, invalid, openFile } from './database';
 import type { SqliteBackendOptions } from './options';
 import { SessionStatements, supportsKeyPaths } from './statements';
+import { SqliteLocks } from './locks';
+import type { SessionLockRequest, SessionLocking } from '../session-lock';
 
 const DEFAULT_TABLE = 'sessions';
 /** Rows deleted per statement while pruning: each batch holds the write lock only briefly. */
@@ -33,12 +35,13 @@ const PRUNE_BATCH = 500;
  * @example
  * configureSessions({ secretKey, backend: new SqliteBackend({ filename: 'var/sessions.db' }) });
  */
-export class SqliteBackend extends SessionBackend implements UserSessions {
+export class SqliteBackend extends SessionBackend implements UserSessions, SessionLocking {
   private readonly db: Database;
   private readonly format: RowFormat;
   /** Whether `close()` closes the database: only one this backend opened. */
   private readonly ownsDatabase: boolean;
   private readonly sql: SessionStatements;
+  private readonly locks: SqliteLocks;
   private pruner: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly writes: RowWrites = {
@@ -69,6 +72,7 @@ export class SqliteBackend extends SessionBackend implements UserSessions {
       }
       if (createTable) this.db.exec(sqliteSessionSchema(table));
       this.sql = new SessionStatements(this.db, table);
+      this.locks = new SqliteLocks(this.db, table);
     } catch (error) {
       if (this.ownsDatabase) this.db.close();
       throw error;
@@ -111,6 +115,15 @@ export class SqliteBackend extends SessionBackend implements UserSessions {
     return digest(sessionId);
   }
 
+  /** Locks in the `<table>_locks` table of the file, polled while another holds one. */
+  acquireLock(sessionId: string, request: SessionLockRequest): Promise<string | undefined> {
+    return this.locks.acquire(sessionId, request);
+  }
+
+  async releaseLock(sessionId: string, token: string): Promise<void> {
+    this.locks.release(sessionId, token);
+  }
+
   async listUserSessions(userId: string | number): Promise<UserSessionInfo[]> {
     const users = JSON.stringify(this.format.userColumns(userId));
     const { labelKey } = this.format.users;
@@ -134,7 +147,10 @@ export class SqliteBackend extends SessionBackend implements UserSessions {
     for (;;) {
       const { changes } = this.sql.pruneBatch.run(now, PRUNE_BATCH);
       removed += changes;
-      if (changes < PRUNE_BATCH) return removed;
+      if (changes < PRUNE_BATCH) {
+        this.locks.prune();
+        return removed;
+      }
       await new Promise(resolve => setImmediate(resolve));
       if (this.closed) return removed;
     }
