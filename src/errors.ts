@@ -148,6 +148,7 @@ export class SessionLockTimeoutError extends HttpError {
   readonly status = 503;
   readonly code = 'LOCK_TIMEOUT';
 
+  /** `waited`: milliseconds. */
   constructor(waited: number) {
     super(503, `Another request of this session held its lock for ${waited} ms; try again later.`);
     Object.setPrototypeOf(this, new.target.prototype);

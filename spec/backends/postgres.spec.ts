@@ -115,6 +115,17 @@ describeWithPostgres('PostgresBackend', () => {
     expect(postgresSessionSchema(table)).to.include(`CREATE TABLE IF NOT EXISTS "${table}_locks"`);
   });
 
+  it('keeps working without a locks table where nothing locks: reads, writes and pruning', async () => {
+    await pool.query(
+      `CREATE TABLE ${table} (id text PRIMARY KEY, data jsonb NOT NULL, user_id text, expires bigint NOT NULL)`,
+    );
+    const backend = backendOn({ createTable: false });
+    const id = await backend.write({ n: 1 }, undefined, ctx({ isNew: true }));
+    expect(await backend.read(id, ctx())).to.deep.equal({ n: 1 });
+    expect(await backend.prune()).to.equal(0);
+    expect((await pool.query('SELECT to_regclass($1) AS locks', [`${table}_locks`])).rows[0].locks).to.equal(null);
+  });
+
   it('prunes locks whose lease ended with the expired sessions', async () => {
     const backend = backendOn();
     await backend.acquireLock('stale', { lease: 1, wait: 0 });

@@ -7,7 +7,16 @@ import type { Request } from 'express';
 import { JsonController, Post, Req, UseBefore } from 'routing-controllers';
 import request from 'supertest';
 import { Service } from 'typedi';
-import { CookieBackend, InMemoryBackend, LockSession, SessionMiddleware } from '../../src';
+import {
+  type BackendContext,
+  CookieBackend,
+  InMemoryBackend,
+  LockSession,
+  type SessionEvent,
+  type SessionLockRequest,
+  SessionMiddleware,
+} from '../../src';
+import { FakeClock } from '../support/clock';
 import { describeLockConformance } from '../conformance/lock-conformance';
 import { SECRET, createApp } from '../support/app';
 import { cookieHeader } from '../support/cookies';
@@ -30,6 +39,18 @@ class LockMisuseController {
     return { n: req.session.n };
   }
 
+  /** A locked load that fails is tried again without the lock option. */
+  @Post('/retry')
+  async retry(@Req() req: Request) {
+    try {
+      await req.session.load({ lock: true });
+    } catch {
+      await req.session.load();
+    }
+    req.session.n = (req.session.n as number) + 1;
+    return { n: req.session.n };
+  }
+
   /** Changes the session, then asks for the lock. */
   @Post('/late')
   async late(@Req() req: Request) {
@@ -37,6 +58,31 @@ class LockMisuseController {
     req.session.n = 5;
     await req.session.load({ lock: true });
     return {};
+  }
+}
+
+/** Fails the next read once, when told to. */
+class FlakyReadBackend extends InMemoryBackend {
+  failNextRead = false;
+
+  override async read(sessionId: string, ctx?: BackendContext) {
+    if (this.failNextRead) {
+      this.failNextRead = false;
+      throw new Error('flaky read');
+    }
+    return super.read(sessionId, ctx);
+  }
+}
+
+/** Takes its locks `delayMs` late. */
+class SlowLockBackend extends InMemoryBackend {
+  constructor(private readonly delayMs: number) {
+    super();
+  }
+
+  override async acquireLock(sessionId: string, request: SessionLockRequest) {
+    await new Promise(resolve => setTimeout(resolve, this.delayMs));
+    return super.acquireLock(sessionId, request);
   }
 }
 
@@ -49,6 +95,62 @@ describe('session locking', () => {
     const res = await request(app).post('/locks/locked').set('Cookie', cookie).expect(500);
     expect(res.body).to.include({ code: 'LOCK_UNSUPPORTED' });
     expect(res.body.message).to.match(/CookieBackend cannot lock sessions/);
+  });
+
+  it('refuses on the cookie backends from a session’s first request on', async () => {
+    const app = createApp([LockMisuseController], { backend: new CookieBackend({ secretKey: SECRET }) });
+    const res = await request(app).post('/locks/locked').expect(500);
+    expect(res.body).to.include({ code: 'LOCK_UNSUPPORTED' });
+  });
+
+  it('keeps the lock a failed load took: a retried load does not wait for itself', async () => {
+    const backend = new FlakyReadBackend();
+    const app = createApp([LockMisuseController], { backend, lockTimeout: 0.3 });
+    const cookie = cookieHeader(await request(app).post('/locks/start').expect(200));
+    backend.failNextRead = true;
+    expect((await request(app).post('/locks/retry').set('Cookie', cookie).expect(200)).body.n).to.equal(2);
+    // And it released it at the commit.
+    expect(await backend.acquireLock(cookie.slice('session='.length), { lease: 1000, wait: 0 })).to.be.a('string');
+  });
+
+  it('releases a lock the backend took after the request gave up on it', async () => {
+    const backend = new SlowLockBackend(150);
+    const app = createApp([LockMisuseController], { backend, lockTimeout: 0.02, backendTimeout: 0.02 });
+    const cookie = cookieHeader(await request(app).post('/locks/start').expect(200));
+    const res = await request(app).post('/locks/locked').set('Cookie', cookie).expect(503);
+    expect(res.body.code).to.equal('BACKEND_FAILURE');
+    await new Promise(resolve => setTimeout(resolve, 250));
+    // Taken late, then released: free again long before its 30-second lease.
+    expect(await backend.acquireLock(cookie.slice('session='.length), { lease: 1000, wait: 0 })).to.be.a('string');
+  });
+
+  it('locks the new id of a renewed session for a request that still carries the old one', async () => {
+    const clock = new FakeClock(Date.now());
+    const backend = new InMemoryBackend();
+    const app = createApp([LockMisuseController], { backend, clock: clock.now, renewAfter: 60, lockTimeout: 0.2 });
+    const old = cookieHeader(await request(app).post('/locks/start').expect(200));
+    clock.advance(60);
+    const renewed = cookieHeader(await request(app).post('/locks/locked').set('Cookie', old).expect(200));
+    expect(renewed).to.not.equal(old);
+    // Another request holds the new id's lock: one that comes with the old id within the grace period waits for it.
+    const token = await backend.acquireLock(renewed.slice('session='.length), { lease: 5000, wait: 0 });
+    const res = await request(app).post('/locks/locked').set('Cookie', old).expect(503);
+    expect(res.body.code).to.equal('LOCK_TIMEOUT');
+    await backend.releaseLock(renewed.slice('session='.length), token!);
+    expect((await request(app).post('/locks/locked').set('Cookie', old).expect(200)).body.n).to.equal(3);
+  });
+
+  it('tells loaded once when autoload loaded the session before the lock', async () => {
+    const events: SessionEvent[] = [];
+    const app = createApp([LockMisuseController], {
+      backend: new InMemoryBackend(),
+      autoload: true,
+      onEvent: event => events.push(event),
+    });
+    const cookie = cookieHeader(await request(app).post('/locks/start').expect(200));
+    events.splice(0);
+    await request(app).post('/locks/locked').set('Cookie', cookie).expect(200);
+    expect(events.map(event => event.type)).to.deep.equal(['loaded']);
   });
 
   it('refuses a lock asked for after the session changed: LOCKED_TOO_LATE, nothing stored', async () => {

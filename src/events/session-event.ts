@@ -9,7 +9,9 @@ import type { BackendOperation } from '../errors';
  * - `expired`, `revoked`, `invalid`: a stored session was ended on the server when it loaded (past its lifetime or
  *   timeouts; `isRevoked` said so; its data failed the schema or was not a plain object). `expired` needs a record
  *   to end: the backends here drop records at their end by themselves, which then read as no session; it tells of
- *   records the server ends early (a shortened lifetime or timeout) or a store that keeps them too long.
+ *   records the server ends early (a shortened lifetime or timeout) or a store that keeps them too long. Under a
+ *   schema's `onInvalid: 'reject'`, `invalid` comes with every request that loads the record (answered 400), which
+ *   stays.
  * - `store-failure`, `store-timeout`: a backend call failed, or did not answer within `backendTimeout`.
  */
 export type SessionEventType =

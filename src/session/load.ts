@@ -24,8 +24,8 @@ export interface LoadedData {
 }
 
 /**
- * Reads the record under `id`: its data to adopt; `'ended'` when the record exists but must go (expired, invalid
- * under the 'reset' policy, revoked); `undefined` when there is none.
+ * Reads the record under `id`: its data to adopt (then publishes `loaded`, if `announce`); `'ended'` when the record
+ * exists but must go (expired, invalid under the 'reset' policy, revoked); `undefined` when there is none.
  *
  * @throws SessionValidationError (400) for data that fails the schema under the 'reject' policy.
  */
@@ -35,6 +35,7 @@ export async function loadData(
   id: string,
   now: number,
   request: Request,
+  announce = true,
 ): Promise<LoadedData | 'ended' | undefined> {
   const read = await record.read(id);
   if (read.text === EMPTY) return undefined;
@@ -82,7 +83,7 @@ export async function loadData(
   // The schema dropped stored keys: the next write replaces the record whole, so a merging store loses them too.
   const dropped =
     config.schema !== undefined && stored !== undefined && Object.keys(stored).some(key => !Object.hasOwn(data, key));
-  record.publish('loaded');
+  if (announce) record.publish('loaded');
   return { data, flashes, baseline, metadata, dropped };
 }
 

@@ -3,11 +3,21 @@
  * once the commit is done. Not when the client goes away: the handler may still be changing the session. Should the
  * release fail, the response never start, or the process die, the lock ends with its lease.
  */
+import type { SessionBackend } from '../backends/backend';
 import { hasSessionLocking } from '../backends/session-lock';
 import { SessionError, SessionLockTimeoutError } from '../errors';
 import type { SessionConfig } from './config';
 import { ignore } from './refusals';
 import type { StoredRecord } from './stored-record';
+
+/** The error of a lock asked of a backend that cannot lock. */
+export function lockUnsupported(backend: SessionBackend): SessionError {
+  return new SessionError(
+    'LOCK_UNSUPPORTED',
+    `${backend.constructor.name} cannot lock sessions (requests of one session share no store to lock in): ` +
+      'use a server-side backend such as RedisBackend on locked routes',
+  );
+}
 
 export class RequestLock {
   private released = false;
@@ -25,19 +35,22 @@ export class RequestLock {
    */
   static async acquire(config: SessionConfig, record: StoredRecord, id: string): Promise<RequestLock> {
     const backend = config.backend;
-    if (!hasSessionLocking(backend)) {
-      throw new SessionError(
-        'LOCK_UNSUPPORTED',
-        `${backend.constructor.name} cannot lock sessions (requests of one session share no store to lock in): ` +
-          'use a server-side backend such as RedisBackend on locked routes',
-      );
-    }
+    if (!hasSessionLocking(backend)) throw lockUnsupported(backend);
     const { lockTimeout: wait, lockLease: lease, backendTimeout } = config;
     // The wait is part of the call: the backend's own time limit comes on top of it.
     const limit = backendTimeout === 0 ? 0 : wait + backendTimeout;
-    const token = await record.callBackend('lock', () => backend.acquireLock(id, { lease, wait }), limit);
+    const acquiring = Promise.resolve().then(() => backend.acquireLock(id, { lease, wait }));
+    let token: string | undefined;
+    try {
+      token = await record.callBackend('lock', () => acquiring, limit);
+    } catch (error) {
+      // Given up on, the call may still take the lock: release it then, rather than leave it to its lease.
+      acquiring.then(late => (late === undefined ? undefined : backend.releaseLock(id, late))).catch(ignore);
+      throw error;
+    }
     if (token === undefined) throw new SessionLockTimeoutError(wait);
-    return new RequestLock(record, () => backend.releaseLock(id, token));
+    const taken = token;
+    return new RequestLock(record, () => backend.releaseLock(id, taken));
   }
 
   /** Releases the lock, once; without waiting for the store, which answers the next waiter itself. */

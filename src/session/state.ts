@@ -6,10 +6,11 @@
  * object, and no I/O. Change tracking compares JSON text: the data's JSON when loaded against its JSON when the
  * response starts, so in-place changes of nested objects count and an assignment of an equal value does not.
  *
- * One state machine whose members and commit share its fields, in one file of about 390 lines.
+ * One state machine whose members and commit share its fields, in one file of about 420 lines.
  */
 import type { Request, Response } from 'express';
 import { newSessionId } from '../backends/backend';
+import { hasSessionLocking } from '../backends/session-lock';
 import { type BackendOperation, SessionBackendError, SessionNotLoadedError } from '../errors';
 import type { OutgoingId } from '../http/outgoing-id';
 import { holdResponse, responseStarted } from '../http/response-hold';
@@ -23,7 +24,7 @@ import { idIssuedAt } from './renewal';
 import { loadData } from './load';
 import { SessionProxy } from './proxy';
 import { changedTooLate, ignore, invalidArgument, loadedTooLate, lockedTooLate, refused } from './refusals';
-import { RequestLock } from './request-lock';
+import { RequestLock, lockUnsupported } from './request-lock';
 import { EMPTY, StoredRecord } from './stored-record';
 import type { LoadOptions, RegenerateOptions, Session, SessionMeta } from './types';
 
@@ -97,21 +98,32 @@ export class SessionState {
    */
   load(options?: LoadOptions | null): Promise<void> {
     if (options?.lock === true && !this.wantsLock) {
+      const backend = this.config.backend;
+      if (!hasSessionLocking(backend)) return refused(lockUnsupported(backend));
+      if (responseStarted(this.response)) return refused(loadedTooLate());
       this.wantsLock = true;
-      if (this.loaded || this.loading !== undefined) return this.enqueue(() => this.lockLoaded());
+      // Loaded without the lock: lock, then read again; a load, so the commit waits for it.
+      if (this.loaded || this.loading !== undefined) return this.trackLoad(this.lockLoaded(this.loading));
     }
+    if (this.loading !== undefined) return this.loading;
     if (this.loaded) return Promise.resolve();
-    if (this.loading === undefined) {
-      if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
-      holdResponse(
-        this.response,
-        status => this.commit(status),
-        error => this.config.onError?.(error as Error, this.request),
-      );
-      this.record ??= new StoredRecord(this.config, this.request);
-      this.loading = this.read().finally(() => (this.loading = undefined));
-    }
-    return this.loading;
+    if (responseStarted(this.response)) return Promise.reject(loadedTooLate());
+    holdResponse(
+      this.response,
+      status => this.commit(status),
+      error => this.config.onError?.(error as Error, this.request),
+    );
+    this.record ??= new StoredRecord(this.config, this.request);
+    return this.trackLoad(this.read());
+  }
+
+  /** `loading` is the load in flight until it settles. */
+  private trackLoad(loading: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = loading.finally(() => {
+      if (this.loading === tracked) this.loading = undefined;
+    });
+    this.loading = tracked;
+    return tracked;
   }
 
   /**
@@ -244,9 +256,11 @@ export class SessionState {
     const id = this.transport.requestId;
     record.metadata = newMetadata(this.config, record.stampTime());
     try {
-      if (id !== undefined && this.wantsLock) await this.takeLock(id);
+      // A retried load keeps the lock it took.
+      if (id !== undefined && this.wantsLock && this.lock === undefined) await this.takeLock(id);
       // Stamped again: the lock may have kept it waiting.
       if (id !== undefined) await this.adoptRecord(id, record.stampTime());
+      if (this.lock !== undefined && record.followedRenewal) await this.lockRenewedId();
     } catch (error) {
       if (!(this.config.degrade && error instanceof SessionBackendError)) throw error;
       // The user's record may be fine: keep its id, hand out an anonymous session that cannot be saved.
@@ -257,37 +271,52 @@ export class SessionState {
   }
 
   /** Drops the data and this request's changes, and reads the record `id` again (none: an empty session). */
-  private async readAgain(id: string | undefined): Promise<void> {
+  private async readAgain(id: string | undefined, announce = true): Promise<void> {
     const record = this.record;
     this.clearData();
     this.newLifetime = undefined;
     record.forget();
     const now = record.stampTime();
     record.metadata = newMetadata(this.config, now);
-    if (id !== undefined) await this.adoptRecord(id, now);
+    if (id !== undefined) await this.adoptRecord(id, now, announce);
   }
 
   private async takeLock(id: string): Promise<void> {
     this.lock = await RequestLock.acquire(this.config, this.record, id);
   }
 
-  /** `load({ lock: true })` after an unlocked load: takes the lock, then reads what may have changed meanwhile. */
-  private async lockLoaded(): Promise<void> {
-    // After the commit, nothing would release it.
-    if (responseStarted(this.response)) throw loadedTooLate();
-    await this.load();
+  /**
+   * `load({ lock: true })` after a load without it (`previous`, if still under way): takes the lock, then reads what
+   * may have changed meanwhile.
+   */
+  private async lockLoaded(previous: Promise<void> | undefined): Promise<void> {
+    if (previous !== undefined) await previous;
+    // Member calls under way change what the read under the lock would drop.
+    if (this.queue !== undefined) await this.queue;
     const record = this.record;
     const id = record.exists ? record.id : this.transport.requestId;
     // A new session: no other request shares it.
     if (id === undefined || this.lock !== undefined) return;
     if (this.regenerated || this.serialize() !== record.baseline) throw lockedTooLate();
     await this.takeLock(id);
-    await this.readAgain(id);
+    await this.readAgain(id, false);
+  }
+
+  /**
+   * The request's id led to the new id of a renewed session: lock that one, which the session's other requests now
+   * carry, and read it again under that lock.
+   */
+  private async lockRenewedId(): Promise<void> {
+    const id = this.record.id!;
+    this.lock!.end();
+    this.lock = undefined;
+    await this.takeLock(id);
+    await this.readAgain(id, false);
   }
 
   /** Reads the record `id` names and takes its data; removes a record that must end. */
-  private async adoptRecord(id: string, now: number): Promise<void> {
-    const loaded = await loadData(this.config, this.record, id, now, this.request);
+  private async adoptRecord(id: string, now: number, announce = true): Promise<void> {
+    const loaded = await loadData(this.config, this.record, id, now, this.request, announce);
     // Expired on the server whatever the cookie said, invalid or revoked: delete it, never extend it.
     if (loaded === 'ended') return this.removeStored();
     if (loaded === undefined) return;

@@ -80,7 +80,6 @@ export interface SessionMembers {
   readonly meta: SessionMeta | undefined;
 }
 
-/** Options of `req.session.regenerate()`. */
 /** Options of `req.session.load()`. */
 export interface LoadOptions {
   /**
@@ -93,6 +92,7 @@ export interface LoadOptions {
   lock?: boolean;
 }
 
+/** Options of `req.session.regenerate()`. */
 export interface RegenerateOptions {
   /**
    * Keep the session's creation time, and so its `absoluteTimeout`: a rotation of the id, not a new session.

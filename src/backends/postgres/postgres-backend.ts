@@ -14,7 +14,7 @@ import { fieldsText } from '../../serializers/record-fields';
 import { BackendContext, SessionBackend, contextNow } from '../backend';
 import { RowFormat, type RowStoreOptions, type RowWrites, type UserRow, rowStoreSettings } from '../row-writes';
 import type { UserSessionInfo, UserSessions } from '../user-sessions';
-import { isTableName, lockTableOf, postgresSessionSchema, quoted, statements } from './schema';
+import { isTableName, lockTableOf, lockTableSchema, postgresSessionSchema, quoted, statements } from './schema';
 import { newLockToken, pollForLock, type SessionLockRequest, type SessionLocking } from '../session-lock';
 
 /** What PostgresBackend needs of a `pg` Pool or Client: parameterised queries. */
@@ -53,6 +53,11 @@ export class PostgresBackend extends SessionBackend implements UserSessions, Ses
   private readonly table: string;
   /** The table exists (or is being created): every statement waits for it. */
   private ready: Promise<void> | undefined;
+  /**
+   * The locks table exists (or is being created): asked for by the first lock, so that a sessions table made by an
+   * earlier version keeps working for every route that does not lock, whatever the role may create.
+   */
+  private locksReady: Promise<void> | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private readonly writes: RowWrites = {
     create: async (key, text, user, expires, now) =>
@@ -120,7 +125,8 @@ export class PostgresBackend extends SessionBackend implements UserSessions, Ses
   }
 
   /** Locks in the `<table>_locks` table, polled while another holds one; leases on the database's clock. */
-  acquireLock(sessionId: string, request: SessionLockRequest): Promise<string | undefined> {
+  async acquireLock(sessionId: string, request: SessionLockRequest): Promise<string | undefined> {
+    await (this.locksReady ??= this.createLockTable());
     const key = digest(sessionId);
     const token = newLockToken();
     const lease = Math.max(1, Math.ceil(request.lease));
@@ -150,7 +156,8 @@ export class PostgresBackend extends SessionBackend implements UserSessions, Ses
   /** Deletes the expired rows now, and the locks whose lease ended; returns how many sessions. The background pruning calls it. */
   async prune(now = Math.floor(Date.now() / 1000)): Promise<number> {
     const { rowCount } = await this.query(this.sql.prune, [now]);
-    await this.query(this.sql.pruneLocks, []);
+    // Only where this process locked: the locks table may not exist where nothing locks.
+    if (this.locksReady !== undefined) await this.query(this.sql.pruneLocks, []);
     return rowCount ?? 0;
   }
 
@@ -175,15 +182,31 @@ export class PostgresBackend extends SessionBackend implements UserSessions, Ses
    */
   private async createTable(schema: string): Promise<void> {
     try {
-      const { rows } = await this.pool.query(
-        'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present',
-        [quoted(this.table), quoted(lockTableOf(this.table))],
-      );
+      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(this.table)]);
       if ((rows[0] as { present?: boolean } | undefined)?.present === true) return;
       await this.pool.query(schema);
     } catch (error) {
       this.ready = undefined;
       // Another process created it at the same moment: the table is there.
+      if ((error as { code?: string }).code !== '23505') throw error;
+    }
+  }
+
+  /** Creates the locks table once when `createTable` is on and it is missing; a failure is retried by the next lock. */
+  private async createLockTable(): Promise<void> {
+    const locks = lockTableOf(this.table);
+    if (locks.split('.').pop()!.length > 63) {
+      throw new Error(
+        `the locks table of ${this.table} would need a name over 63 characters: use a shorter table name`,
+      );
+    }
+    if (this.schema === undefined) return;
+    try {
+      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(locks)]);
+      if ((rows[0] as { present?: boolean } | undefined)?.present !== true)
+        await this.pool.query(lockTableSchema(this.table));
+    } catch (error) {
+      this.locksReady = undefined;
       if ((error as { code?: string }).code !== '23505') throw error;
     }
   }

@@ -46,8 +46,14 @@ export function postgresSessionSchema(table = 'sessions'): string {
     `CREATE TABLE IF NOT EXISTS ${name} (id text PRIMARY KEY, data jsonb NOT NULL, user_id text, expires bigint NOT NULL);\n` +
     `CREATE INDEX IF NOT EXISTS ${indexName(table, 'expires')} ON ${name} (expires);\n` +
     `CREATE INDEX IF NOT EXISTS ${indexName(table, 'user_id')} ON ${name} (user_id) WHERE user_id IS NOT NULL;\n` +
-    `CREATE TABLE IF NOT EXISTS ${quoted(lockTableOf(table))} (id text PRIMARY KEY, token text NOT NULL, expires bigint NOT NULL);`
+    lockTableSchema(table)
   );
+}
+
+/** The DDL of the locks table alone (in {@link postgresSessionSchema} too). */
+export function lockTableSchema(table: string): string {
+  const columns = 'id text PRIMARY KEY, token text NOT NULL, expires bigint NOT NULL';
+  return `CREATE TABLE IF NOT EXISTS ${quoted(lockTableOf(table))} (${columns});`;
 }
 
 /**

@@ -27,11 +27,13 @@ export class SessionKeys {
 
   /**
    * The lock of the session `sessionId`, in its key's slot of a cluster. A session key without a hash tag is placed
-   * by its whole name, which the lock key then holds as its tag; a prefix with a tag places both alike.
+   * by its whole name, which the lock key then holds as its tag; a prefix with a tag places both alike. (A prefix
+   * with a stray brace may put them in two slots: no command touches both.)
    */
   lock(sessionId: string): string {
     const handle = digest(sessionId);
-    return this.prefix.includes('{') ? `${this.prefix}lock:${handle}` : `${this.prefix}lock:{${this.prefix}${handle}}`;
+    const braceless = !this.prefix.includes('{') && !this.prefix.includes('}');
+    return braceless ? `${this.prefix}lock:{${this.prefix}${handle}}` : `${this.prefix}lock:${handle}`;
   }
 
   /** The sorted set that lists the sessions of the user named `user` (a user id as text). */

@@ -46,9 +46,9 @@ export class SqliteLocks {
     this.sql().unlock.run(digest(sessionId), token);
   }
 
-  /** Deletes the locks whose lease ended. */
+  /** Deletes the locks whose lease ended; nothing where this process never locked (the table may not exist). */
   prune(): void {
-    this.sql().prune.run(Date.now());
+    this.statements?.prune.run(Date.now());
   }
 
   private sql(): LockStatements {
