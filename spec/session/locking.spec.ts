@@ -51,6 +51,27 @@ class LockMisuseController {
     return { n: req.session.n };
   }
 
+  /** Asks for the lock until it is had. */
+  @Post('/persist')
+  async persist(@Req() req: Request) {
+    for (;;) {
+      try {
+        await req.session.load({ lock: true });
+        break;
+      } catch {
+        // LOCK_TIMEOUT: try again.
+      }
+    }
+    req.session.n = (req.session.n as number) + 1;
+    return { n: req.session.n };
+  }
+
+  @Post('/late-read')
+  async lateRead(@Req() req: Request) {
+    await req.session.load();
+    return { n: req.session.n };
+  }
+
   /** Changes the session, then asks for the lock. */
   @Post('/late')
   async late(@Req() req: Request) {
@@ -111,6 +132,20 @@ describe('session locking', () => {
     expect((await request(app).post('/locks/retry').set('Cookie', cookie).expect(200)).body.n).to.equal(2);
     // And it released it at the commit.
     expect(await backend.acquireLock(cookie.slice('session='.length), { lease: 1000, wait: 0 })).to.be.a('string');
+  });
+
+  it('tries again after a lock timeout, rather than going on without the lock', async () => {
+    const backend = new InMemoryBackend();
+    const app = createApp([LockMisuseController], { backend, lockTimeout: 0.05, autoload: true });
+    const cookie = cookieHeader(await request(app).post('/locks/start').expect(200));
+    const id = cookie.slice('session='.length);
+    const token = await backend.acquireLock(id, { lease: 5000, wait: 0 });
+    const persisting = Promise.resolve(request(app).post('/locks/persist').set('Cookie', cookie).expect(200));
+    await new Promise(resolve => setTimeout(resolve, 200));
+    // Still waiting for the lock: it has not counted.
+    expect((await request(app).post('/locks/late-read').set('Cookie', cookie).expect(200)).body.n).to.equal(1);
+    await backend.releaseLock(id, token!);
+    expect((await persisting).body.n).to.equal(2);
   });
 
   it('releases a lock the backend took after the request gave up on it', async () => {

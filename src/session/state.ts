@@ -97,7 +97,8 @@ export class SessionState {
    * from here on, so one that starts while the backend is read still waits for the commit.
    */
   load(options?: LoadOptions | null): Promise<void> {
-    if (options?.lock === true && !this.wantsLock) {
+    // Until the lock is held: a call after one that failed (a timeout) tries again.
+    if (options?.lock === true && this.lock === undefined) {
       const backend = this.config.backend;
       if (!hasSessionLocking(backend)) return refused(lockUnsupported(backend));
       if (responseStarted(this.response)) return refused(loadedTooLate());
