@@ -128,4 +128,24 @@ describe('reading a stored session', () => {
       server.close();
     }
   });
+  it('reads the id header of the header option, for API clients: the new id, then an empty one as null', async () => {
+    const app = createApp([StoringController], { backend: new InMemoryBackend(), header: 'x-session-id' });
+    const seeded = await createSessionCookie(SessionMiddleware, { cart: ['a'] });
+    const id = seeded.slice(seeded.indexOf('=') + 1);
+    const res = await request(app).post('/stored/cart').set('X-Session-Id', id).expect(200);
+    expect(res.headers['set-cookie']).to.equal(undefined);
+    // The id did not change: nothing in the header, and the store holds the change.
+    expect(await readSessionFromResponse(SessionMiddleware, res)).to.equal(undefined);
+    expect(await readSessionFromCookie(SessionMiddleware, seeded)).to.deep.equal({ cart: ['a', 'b'] });
+    const login = await request(app).post('/stored/login').expect(200);
+    expect(await readSessionFromResponse(SessionMiddleware, login)).to.have.property('user');
+    const fresh = await request(app).post('/stored/login').set('X-Session-Id', 'unknown-id').expect(200);
+    expect(fresh.headers['x-session-id']).to.be.a('string').and.not.equal('');
+    expect(await readSessionFromResponse(SessionMiddleware, fresh)).to.deep.equal({
+      user: { name: 'Ada', roles: ['admin'] },
+    });
+    const logout = await request(app).post('/stored/logout').set('X-Session-Id', id).expect(200);
+    expect(logout.headers['x-session-id']).to.equal('');
+    expect(await readSessionFromResponse(SessionMiddleware, logout)).to.equal(null);
+  });
 });

@@ -7,13 +7,14 @@ import { readCookie } from '../http/cookie-header';
 import { FLASH_KEY, METADATA_KEY, type SessionRecord } from '../record';
 import { isPlainObject, parseSession, stringifySession } from '../serializers/json';
 import type { SessionConfig } from '../session/config';
-import { type SetCookieSource, sessionCookieOutcome } from './set-cookie-source';
+import { type SetCookieSource, idHeaderOutcome, sessionCookieOutcome } from './set-cookie-source';
 import { type SessionSource, type SessionSourceOptions, resolveSessionSource } from './session-source';
 
 /**
  * The session data the response stored, read back through the configured backend, without the library's metadata
- * and flash messages. `undefined` when the response set no session cookie (nothing changed, or nothing to store) or
- * the backend holds nothing under it; `null` when the response cleared the cookie (`destroy()`). Expiry is not
+ * and flash messages: from its Set-Cookie, or from the response id header of the `header` option. `undefined` when
+ * the response set no session cookie or header (nothing changed, or nothing to store) or the backend holds nothing
+ * under it; `null` when the response cleared the cookie or emptied the header (`destroy()`). Expiry is not
  * applied: this is what is stored, not what a later request would load.
  *
  * @example
@@ -26,7 +27,10 @@ export async function readSessionFromResponse(
   options?: SessionSourceOptions,
 ): Promise<SessionRecord | null | undefined> {
   const config = resolveSessionSource(source, options);
-  const outcome = sessionCookieOutcome(response, config.cookie.name);
+  // A response to a request that came with the id header answers in a header, never with Set-Cookie.
+  const outcome =
+    (config.header && idHeaderOutcome(response, config.header.responseName)) ??
+    sessionCookieOutcome(response, config.cookie.name);
   if (outcome === 'cleared') return null;
   return outcome === undefined ? undefined : readStoredData(config, outcome.value);
 }

@@ -22,6 +22,21 @@ export function sessionCookieOutcome(source: SetCookieSource, name: string): Ses
   return outcome;
 }
 
+/**
+ * What the response header `name` (the `header` option's response header) says of the session id: the id, that
+ * the session ended (an empty value), or nothing when the response has no such header.
+ */
+export function idHeaderOutcome(source: SetCookieSource, name: string): SessionCookieOutcome {
+  if (typeof source !== 'object' || Array.isArray(source)) return undefined;
+  const headers = (source as { headers: object }).headers as { get?: (name: string) => string | null } & Record<
+    string,
+    unknown
+  >;
+  const value = typeof headers.get === 'function' ? headers.get(name) : headers[name.toLowerCase()];
+  if (typeof value !== 'string') return undefined;
+  return value === '' ? 'cleared' : { value };
+}
+
 function setCookieLines(source: SetCookieSource): readonly string[] {
   if (typeof source === 'string') return [source];
   if (Array.isArray(source)) return source as readonly string[];
