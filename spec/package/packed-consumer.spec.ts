@@ -132,6 +132,15 @@ describe('the packed package in a fresh project', function () {
   }
 
   const decorators = { experimentalDecorators: true, emitDecoratorMetadata: true };
+  /** The strictest settings a CommonJS user may have. */
+  const strictest = {
+    ...decorators,
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    module: 'node16',
+    target: 'es2022',
+  };
 
   it('ships the build, the licence and the changelog, and no source or source maps', () => {
     const listing = run('tar', ['-tzf', run('sh', ['-c', 'ls *.tgz'], project).trim()], project);
@@ -142,20 +151,7 @@ describe('the packed package in a fresh project', function () {
   });
 
   it('compiles every TypeScript block of the README as written in a strict CommonJS project', () => {
-    const dir = subproject(
-      'strict-cjs',
-      'commonjs',
-      {
-        ...decorators,
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
-        module: 'node16',
-        target: 'es2022',
-        outDir: 'out',
-      },
-      readmeBlocks(),
-    );
+    const dir = subproject('strict-cjs', 'commonjs', { ...strictest, outDir: 'out' }, readmeBlocks());
     expect(compile(dir)).to.equal('');
   });
 
@@ -215,15 +211,7 @@ http.Server.prototype.listen = function () {
     const dir = subproject(
       'testing-docs',
       'commonjs',
-      {
-        ...decorators,
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
-        module: 'node16',
-        target: 'es2022',
-        noEmit: true,
-      },
+      { ...strictest, noEmit: true },
       {
         ...markdownBlocks('docs/testing.md', 'testing', 3),
         ...markdownBlocks('docs/features.md', 'features', 4),

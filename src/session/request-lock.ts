@@ -39,13 +39,15 @@ export class RequestLock {
     const { lockTimeout: wait, lockLease: lease, backendTimeout } = config;
     // The wait is part of the call: the backend's own time limit comes on top of it.
     const limit = backendTimeout === 0 ? 0 : wait + backendTimeout;
-    const acquiring = Promise.resolve().then(() => backend.acquireLock(id, { lease, wait }));
+    let acquiring: Promise<string | undefined> | undefined;
     let token: string | undefined;
     try {
-      token = await record.callBackend('lock', () => acquiring, limit);
+      token = await record.callBackend('lock', () => (acquiring = backend.acquireLock(id, { lease, wait })), limit);
     } catch (error) {
       // Given up on, the call may still take the lock: release it then, rather than leave it to its lease.
-      acquiring.then(late => (late === undefined ? undefined : backend.releaseLock(id, late))).catch(ignore);
+      Promise.resolve(acquiring)
+        .then(late => (late === undefined ? undefined : backend.releaseLock(id, late)))
+        .catch(ignore);
       throw error;
     }
     if (token === undefined) throw new SessionLockTimeoutError(wait);
@@ -53,10 +55,13 @@ export class RequestLock {
     return new RequestLock(record, () => backend.releaseLock(id, taken));
   }
 
-  /** Releases the lock, once; without waiting for the store, which answers the next waiter itself. */
+  /**
+   * Releases the lock, once; nothing waits for the store, so no time limit either: a release that never answers
+   * leaves the lock to its lease.
+   */
   end(): void {
     if (this.released) return;
     this.released = true;
-    this.record.callBackend('unlock', this.release).catch(ignore);
+    this.record.callBackend('unlock', this.release, 0).catch(ignore);
   }
 }
