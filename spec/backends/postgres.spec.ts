@@ -126,6 +126,15 @@ describeWithPostgres('PostgresBackend', () => {
     expect((await pool.query('SELECT to_regclass($1) AS locks', [`${table}_locks`])).rows[0].locks).to.equal(null);
   });
 
+  it('refuses to lock, saying why, where the locks table’s name would be too long', async () => {
+    const long = `${table}_${'x'.repeat(62 - table.length)}`;
+    const backend = backendOn({ table: long });
+    let error: Error | undefined;
+    await backend.acquireLock('an-id', { lease: 1000, wait: 0 }).catch((thrown: Error) => (error = thrown));
+    expect(error?.message).to.match(/over 63 characters/);
+    await pool.query(`DROP TABLE IF EXISTS ${long}`);
+  });
+
   it('prunes locks whose lease ended with the expired sessions', async () => {
     const backend = backendOn();
     await backend.acquireLock('stale', { lease: 1, wait: 0 });

@@ -107,6 +107,16 @@ class SlowLockBackend extends InMemoryBackend {
   }
 }
 
+@JsonController('/unsessioned')
+@Service()
+class NoSessionController {
+  @Post('/locked')
+  @LockSession()
+  locked() {
+    return {};
+  }
+}
+
 describe('session locking', () => {
   describeLockConformance('InMemoryBackend', () => new InMemoryBackend());
 
@@ -116,6 +126,12 @@ describe('session locking', () => {
     const res = await request(app).post('/locks/locked').set('Cookie', cookie).expect(500);
     expect(res.body).to.include({ code: 'LOCK_UNSUPPORTED' });
     expect(res.body.message).to.match(/CookieBackend cannot lock sessions/);
+  });
+
+  it('answers MIDDLEWARE_MISSING as JSON where SessionMiddleware does not run', async () => {
+    const app = createApp([NoSessionController], { backend: new InMemoryBackend() });
+    const res = await request(app).post('/unsessioned/locked').expect(500);
+    expect(res.body).to.include({ code: 'MIDDLEWARE_MISSING' });
   });
 
   it('refuses on the cookie backends from a session’s first request on', async () => {

@@ -165,6 +165,25 @@ function serverSideSpecs(makeBackend: () => SessionBackend): void {
     expect((await read(server, old)).body.data).to.deep.equal({});
   });
 
+  it('treats a retired record whose pointer was tampered with as no session, never a failure', async () => {
+    const server = app();
+    const old = await login(server);
+    clock.advance(RENEW_AFTER);
+    await read(server, old);
+    const oldId = old.slice('session='.length);
+    const retired = (await backend.read(oldId, { now: clock.seconds, lifetime: 3600, ttl: 3600 }))!;
+    const metadata = retired.__session as { successor: string };
+    for (const successor of ['short', `${metadata.successor.slice(0, -2)}AA`]) {
+      await backend.write({ __session: { ...metadata, successor } }, oldId, {
+        now: clock.seconds,
+        lifetime: 3600,
+        ttl: GRACE,
+        isNew: false,
+      });
+      expect((await read(server, old)).body.data, successor).to.deep.equal({});
+    }
+  });
+
   it('renews nothing without renewAfter', async () => {
     const server = app({ renewAfter: undefined, renewalGrace: undefined });
     const cookie = await login(server);

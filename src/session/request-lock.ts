@@ -4,7 +4,7 @@
  * release fail, the response never start, or the process die, the lock ends with its lease.
  */
 import type { SessionBackend } from '../backends/backend';
-import { hasSessionLocking } from '../backends/session-lock';
+import type { SessionLocking } from '../backends/session-lock';
 import { SessionError, SessionLockTimeoutError } from '../errors';
 import type { SessionConfig } from './config';
 import { ignore } from './refusals';
@@ -31,11 +31,10 @@ export class RequestLock {
    * Takes the lock of the session `id`, waiting up to `lockTimeout`.
    *
    * @throws SessionLockTimeoutError (503) when other requests held it all that time.
-   * @throws SessionError `LOCK_UNSUPPORTED` for a backend that cannot lock.
    */
   static async acquire(config: SessionConfig, record: StoredRecord, id: string): Promise<RequestLock> {
-    const backend = config.backend;
-    if (!hasSessionLocking(backend)) throw lockUnsupported(backend);
+    // load() refused a backend that cannot lock (hasSessionLocking) before anything asks for a lock.
+    const backend = config.backend as SessionBackend & SessionLocking;
     const { lockTimeout: wait, lockLease: lease, backendTimeout } = config;
     // The wait is part of the call: the backend's own time limit comes on top of it.
     const limit = backendTimeout === 0 ? 0 : wait + backendTimeout;
