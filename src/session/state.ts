@@ -261,7 +261,8 @@ export class SessionState {
       if (id !== undefined && this.wantsLock && this.lock === undefined) await this.takeLock(id);
       // Stamped again: the lock may have kept it waiting.
       if (id !== undefined) await this.adoptRecord(id, record.stampTime());
-      if (this.lock !== undefined && record.followedRenewal) await this.lockRenewedId();
+      // Led to a renewed session's new id, which its other requests now carry and lock.
+      if (this.lock !== undefined && record.followedRenewal) await this.lockAndReadAgain(record.id!);
     } catch (error) {
       if (!(this.config.degrade && error instanceof SessionBackendError)) throw error;
       // The user's record may be fine: keep its id, hand out an anonymous session that cannot be saved.
@@ -299,17 +300,12 @@ export class SessionState {
     // A new session: no other request shares it.
     if (id === undefined || this.lock !== undefined) return;
     if (this.regenerated || this.serialize() !== record.baseline) throw lockedTooLate();
-    await this.takeLock(id);
-    await this.readAgain(id, false);
+    await this.lockAndReadAgain(id);
   }
 
-  /**
-   * The request's id led to the new id of a renewed session: lock that one, which the session's other requests now
-   * carry, and read it again under that lock.
-   */
-  private async lockRenewedId(): Promise<void> {
-    const id = this.record.id!;
-    this.lock!.end();
+  /** Holds the lock of `id` (instead of any other) and reads the session again under it. */
+  private async lockAndReadAgain(id: string): Promise<void> {
+    this.lock?.end();
     this.lock = undefined;
     await this.takeLock(id);
     await this.readAgain(id, false);
