@@ -55,7 +55,11 @@ describeWhen(redisServerMissing(), 'RedisBackend on a Redis Cluster', () => {
         expect(new RedisBackend({ client }).clientKind).to.equal(`${driver}-cluster`);
       });
 
-      describeBackendConformance(`RedisBackend (${driver} cluster)`, factory, { revocable: true, honoursTtl: false });
+      describeBackendConformance(`RedisBackend (${driver} cluster)`, factory, {
+        revocable: true,
+        honoursTtl: false,
+        locks: true,
+      });
       describeMergeConformance(`RedisBackend (${driver} cluster)`, factory);
       describeLockConformance(`RedisBackend (${driver} cluster)`, factory);
 

@@ -13,7 +13,7 @@ import { describeMergeConformance } from './merge-conformance';
 import { describeUserSessionsConformance } from './user-sessions-conformance';
 import { countVisit } from '../support/session-controller';
 
-describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true });
+describeBackendConformance('InMemoryBackend', () => new InMemoryBackend(), { revocable: true, locks: true });
 // The same merge semantics as RedisBackend, so tests and single-process apps behave like a shared store.
 describeMergeConformance('InMemoryBackend', () => new InMemoryBackend());
 describeUserSessionsConformance('InMemoryBackend', options => new InMemoryBackend(options));
@@ -29,7 +29,7 @@ describeBackendConformance('CookieBackend', () => new CookieBackend({ secretKey:
 describeBackendConformance(
   'InMemoryBackend with a schema',
   () => new InMemoryBackend(),
-  { revocable: true },
+  { revocable: true, locks: true },
   {
     sessionOptions: {
       schema: ConformanceSession,

@@ -42,6 +42,7 @@ describeWithPostgres('PostgresBackend on a real PostgreSQL', () => {
     describeBackendConformance(name, () => make(sealing), {
       revocable: true,
       honoursTtl: true,
+      locks: true,
       createsOnlyIfAbsent: true,
     });
     describeMergeConformance(name, () => make(sealing));

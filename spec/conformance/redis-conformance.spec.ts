@@ -43,7 +43,7 @@ describeWithRedis('RedisBackend on a real Redis', () => {
         [', encryptAtRest', { encryptAtRest: { secretKey: SECRET } }],
       ] as const) {
         const name = `RedisBackend (${driver}${variant})`;
-        describeBackendConformance(name, () => make(sealing), { revocable: true, honoursTtl: false });
+        describeBackendConformance(name, () => make(sealing), { revocable: true, honoursTtl: false, locks: true });
         describeMergeConformance(name, () => make(sealing));
         describeUserSessionsConformance(name, options => make({ ...sealing, ...options }));
       }

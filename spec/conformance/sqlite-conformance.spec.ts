@@ -36,7 +36,7 @@ describe('SqliteBackend on a real SQLite file', () => {
     [' (encryptAtRest)', { encryptAtRest: { secretKey: SECRET } }],
   ] as const) {
     const name = `SqliteBackend${variant}`;
-    const capabilities = { revocable: true, honoursTtl: true, createsOnlyIfAbsent: true };
+    const capabilities = { revocable: true, honoursTtl: true, createsOnlyIfAbsent: true, locks: true };
     describeBackendConformance(name, () => make(sealing), capabilities, hooks);
     describeMergeConformance(name, () => make(sealing), hooks);
     describeUserSessionsConformance(name, options => make({ ...sealing, ...options }), hooks);

@@ -4,7 +4,15 @@
  */
 import { expect } from 'chai';
 import { AssertionError } from 'node:assert';
-import { type BackendContext, SessionBackend, type SessionRecord, createUnderFreeId } from '../../src';
+import {
+  type BackendContext,
+  SessionBackend,
+  type SessionLockRequest,
+  type SessionRecord,
+  createUnderFreeId,
+  newLockToken,
+  pollForLock,
+} from '../../src';
 import {
   type BackendCapabilities,
   type ConformanceCase,
@@ -44,6 +52,28 @@ class UserMapBackend extends SessionBackend {
   async remove(id: string): Promise<void> {
     this.records.delete(id);
   }
+
+  /** Locks as a store that can only try does it: one attempt at a time, polled. */
+  private readonly locks = new Map<string, { token: string; until: number }>();
+
+  acquireLock(id: string, request: SessionLockRequest): Promise<string | undefined> {
+    return pollForLock(async () => {
+      const now = Date.now();
+      if ((this.locks.get(id)?.until ?? 0) > now) return undefined;
+      const token = newLockToken();
+      this.locks.set(id, { token, until: now + request.lease });
+      return token;
+    }, request.wait);
+  }
+
+  async releaseLock(id: string, token: string): Promise<void> {
+    if (this.locks.get(id)?.token === token) this.locks.delete(id);
+  }
+}
+
+/** Never lets a lock go: releaseLock() does nothing, leases never end. */
+class StuckLockBackend extends UserMapBackend {
+  override async releaseLock(): Promise<void> {}
 }
 
 /** Hands out the very object it was given. */
@@ -73,7 +103,7 @@ class ShortIdBackend extends UserMapBackend {
   }
 }
 
-const CAPABLE: BackendCapabilities = { revocable: true };
+const CAPABLE: BackendCapabilities = { revocable: true, locks: true };
 
 /** The names of the cases that reject, each run on a fresh backend. */
 async function failingCases(cases: readonly ConformanceCase[]): Promise<string[]> {
@@ -98,13 +128,21 @@ describe('the shipped backend conformance suite', () => {
     it('passes the user-written backend on every case, none skipped', async () => {
       const cases = backendConformanceCases(() => new UserMapBackend(), CAPABLE);
       expect(cases.filter(testCase => testCase.skip !== undefined)).to.deep.equal([]);
-      expect(cases).to.have.length(18);
+      expect(cases).to.have.length(23);
       expect(await failingCases(cases)).to.deep.equal([]);
     });
 
     it('fails a backend whose read() hands out the object it was given', async () => {
       const failing = await failingCases(backendConformanceCases(() => new SharingBackend(), CAPABLE));
       expect(failing).to.deep.equal(['read() returns a copy, not the object that was written']);
+    });
+
+    it('fails a backend whose releaseLock() keeps the lock', async () => {
+      const failing = await failingCases(backendConformanceCases(() => new StuckLockBackend(), CAPABLE));
+      expect(failing).to.deep.equal([
+        'acquireLock() waits for a lock released meanwhile, and gives up when the wait is over',
+        'releaseLock() releases only the lock its token holds: a stale token leaves the new holder alone',
+      ]);
     });
 
     it('fails a backend whose remove() keeps the session', async () => {
@@ -126,7 +164,8 @@ describe('the shipped backend conformance suite', () => {
     });
 
     it('skips, with the reason, what the capabilities rule out, and would fail it if run', async () => {
-      const cases = backendConformanceCases(() => new SharingBackend(), { revocable: true, copiesData: false });
+      const capabilities = { revocable: true, copiesData: false, locks: true };
+      const cases = backendConformanceCases(() => new SharingBackend(), capabilities);
       const skipped = cases.filter(testCase => testCase.skip !== undefined);
       expect(skipped.map(testCase => [testCase.name, testCase.skip])).to.deep.equal([
         ['returns a copy, not the object that was written', 'it keeps the object it is given'],
@@ -173,13 +212,17 @@ describe('the shipped backend conformance suite', () => {
       } finally {
         Object.assign(globals, saved);
       }
-      expect(titles).to.have.length(18);
+      expect(titles).to.have.length(23);
       expect(titles[0]).to.equal('it Cookies backend conformance > declares revocable as its capabilities say');
       expect(titles).to.include(
         'skip Cookies backend conformance > remove() > makes the session unreadable ' +
           '[skipped: it cannot revoke a session]',
       );
-      expect(titles.filter(title => title.startsWith('skip'))).to.have.length(5);
+      expect(titles.filter(title => title.startsWith('skip'))).to.have.length(10);
+      expect(titles).to.include(
+        'skip Cookies backend conformance > acquireLock() > takes a free lock, and refuses a held one at once when ' +
+          'told not to wait [skipped: it does not lock sessions]',
+      );
     });
 
     it('explains what to do where there are no test globals', () => {

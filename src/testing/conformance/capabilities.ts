@@ -28,6 +28,12 @@ export interface BackendCapabilities {
    * @default the value of `serverSideIds`
    */
   createsOnlyIfAbsent?: boolean;
+  /**
+   * The backend locks sessions: it implements `acquireLock()` and `releaseLock()` (`SessionLocking`), for
+   * `req.session.load({ lock: true })` and `@LockSession()`.
+   * @default false
+   */
+  locks?: boolean;
 }
 
 /** {@link BackendCapabilities} with every default applied. */
@@ -42,5 +48,6 @@ export function resolveCapabilities(capabilities: BackendCapabilities): Resolved
     copiesData: capabilities.copiesData ?? true,
     honoursTtl: capabilities.honoursTtl ?? true,
     createsOnlyIfAbsent: capabilities.createsOnlyIfAbsent ?? serverSideIds,
+    locks: capabilities.locks ?? false,
   };
 }

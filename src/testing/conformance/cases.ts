@@ -8,6 +8,7 @@ import { type BackendCapabilities, resolveCapabilities } from './capabilities';
 import type { ContractCheck } from './contract-check';
 import { expiryChecks } from './expiry-checks';
 import { idChecks, revocabilityChecks } from './backend-checks';
+import { lockChecks } from './lock-checks';
 import { readChecks } from './read-checks';
 import { existsChecks, removeChecks } from './remove-checks';
 import { writeChecks } from './write-checks';
@@ -60,6 +61,7 @@ export function backendConformanceCases(
     ...existsChecks(),
     ...expiryChecks(resolved),
     ...idChecks(),
+    ...lockChecks(resolved),
   ];
   return checks.map(({ group, name, skip, check }) => ({
     ...(group === undefined ? {} : { group }),
