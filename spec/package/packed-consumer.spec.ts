@@ -74,7 +74,7 @@ const server = app.listen(0, '127.0.0.1', async () => {
   const seeded = await readSessionFromCookie(sessions, cookie);
   const fresh = await readSessionFromResponse(sessions, await fetch(url, { method: 'POST' }));
   server.close();
-  const cases = backendConformanceCases(() => new InMemoryBackend(), { revocable: true });
+  const cases = backendConformanceCases(() => new InMemoryBackend(), { revocable: true, locks: true });
   const failed = [];
   for (const c of cases) await c.run().catch(error => failed.push(c.name + ': ' + error.message));
   console.log(JSON.stringify({ seeded, fresh, cases: cases.length, failed }));
@@ -246,7 +246,7 @@ http.Server.prototype.listen = function () {
       expect(JSON.parse(run(process.execPath, [file], dir)), file).to.deep.equal({
         seeded: { visits: 42 },
         fresh: { visits: 1 },
-        cases: 18,
+        cases: 23,
         failed: [],
       });
     }

@@ -39,10 +39,11 @@ export class MemoryLocks {
     if (request.wait <= 0) return Promise.resolve(undefined);
     return new Promise(resolve => {
       const waiter: Waiter = { lease: request.lease, grant: resolve };
+      // Not unref'd: a waiter is a request (or a script) waiting, for at most `wait`.
       waiter.timer = setTimeout(() => {
         lock.waiters.splice(lock.waiters.indexOf(waiter), 1);
         resolve(undefined);
-      }, request.wait).unref();
+      }, request.wait);
       lock.waiters.push(waiter);
       this.watchLease(key, lock);
     });
