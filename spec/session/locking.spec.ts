@@ -117,6 +117,32 @@ class NoSessionController {
   }
 }
 
+/** Written the wrong way round: the lock's middleware would run before the session's. */
+@JsonController('/unsessioned')
+@UseBefore(SessionMiddleware)
+@LockSession()
+@Service()
+class LockBelowSessionController {
+  @Post('/locked')
+  locked() {
+    return {};
+  }
+}
+
+@JsonController('/all-locked')
+@LockSession()
+@UseBefore(SessionMiddleware)
+@Service()
+class LockedController {
+  @Post('/count')
+  async count(@Req() req: Request) {
+    const n = (req.session.n as number | undefined) ?? 0;
+    await new Promise(resolve => setTimeout(resolve, 1));
+    req.session.n = n + 1;
+    return { n: req.session.n };
+  }
+}
+
 describe('session locking', () => {
   describeLockConformance('InMemoryBackend', () => new InMemoryBackend());
 
@@ -128,10 +154,22 @@ describe('session locking', () => {
     expect(res.body.message).to.match(/CookieBackend cannot lock sessions/);
   });
 
-  it('answers MIDDLEWARE_MISSING as JSON where SessionMiddleware does not run', async () => {
-    const app = createApp([NoSessionController], { backend: new InMemoryBackend() });
-    const res = await request(app).post('/unsessioned/locked').expect(500);
-    expect(res.body).to.include({ code: 'MIDDLEWARE_MISSING' });
+  it('answers MIDDLEWARE_MISSING as JSON where SessionMiddleware does not run first, saying where it goes', async () => {
+    for (const controller of [NoSessionController, LockBelowSessionController]) {
+      const app = createApp([controller], { backend: new InMemoryBackend() });
+      const res = await request(app).post('/unsessioned/locked').expect(500);
+      expect(res.body).to.include({ code: 'MIDDLEWARE_MISSING' });
+      expect(res.body.message).to.match(/write @LockSession\(\) above it/);
+    }
+  });
+
+  it('locks every action of a controller with @LockSession() above @UseBefore(SessionMiddleware)', async () => {
+    const app = createApp([LockedController], { backend: new InMemoryBackend() });
+    const cookie = cookieHeader(await request(app).post('/all-locked/count').expect(200));
+    await Promise.all(
+      Array.from({ length: 20 }, () => request(app).post('/all-locked/count').set('Cookie', cookie).expect(200)),
+    );
+    expect((await request(app).post('/all-locked/count').set('Cookie', cookie).expect(200)).body.n).to.equal(22);
   });
 
   it('refuses on the cookie backends from a session’s first request on', async () => {

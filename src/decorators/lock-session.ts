@@ -3,11 +3,11 @@ import type { NextFunction, Request, Response } from 'express';
 import { UseBefore } from 'routing-controllers';
 import { answerError } from '../session/answer-error';
 import { sessionStateOf } from '../session/proxy';
-import { missingMiddleware } from './session-of';
+import { SessionError } from '../errors';
 
 /**
  * Loads the session with its lock (`req.session.load({ lock: true })`) before the action runs, on an action or on
- * every action of a controller: parallel requests of one session then run one after another, each seeing what the
+ * every action of a controller (there, above `@UseBefore(SessionMiddleware)`: a class's lower decorators run first): parallel requests of one session then run one after another, each seeing what the
  * one before it stored, so `n = n + 1` counts every request. Under `autoload`, the session is read once more, under
  * the lock. A lock not had within `lockTimeout` answers 503 (`SessionLockTimeoutError`), as JSON.
  *
@@ -21,9 +21,17 @@ export function LockSession(): (target: object, propertyKey?: string | symbol) =
 function lockBeforeAction(req: Request, res: Response, next: NextFunction): void {
   const session = (req as { session?: unknown }).session;
   const state = sessionStateOf(session);
-  if (state === undefined) return answerError(undefined, req, res, missingMiddleware());
+  if (state === undefined) return answerError(undefined, req, res, missingBeforeLock());
   state.load({ lock: true }).then(
     () => next(),
     error => answerError(state.config, req, res, error),
+  );
+}
+
+function missingBeforeLock(): SessionError {
+  return new SessionError(
+    'MIDDLEWARE_MISSING',
+    'req.session is missing when @LockSession() runs: apply @UseBefore(SessionMiddleware) to the controller, and ' +
+      'on a controller write @LockSession() above it (the decorator nearest the class runs first)',
   );
 }

@@ -8,14 +8,12 @@ import type { Session } from '../session/types';
  */
 export async function loadedSession(request: Request): Promise<Session> {
   const session = (request as { session?: unknown }).session as Session | undefined;
-  if (session === undefined) throw missingMiddleware();
+  if (session === undefined) {
+    throw new SessionError(
+      'MIDDLEWARE_MISSING',
+      'req.session is missing: apply @UseBefore(SessionMiddleware) to this controller or action',
+    );
+  }
   await session.load();
   return session;
-}
-
-export function missingMiddleware(): SessionError {
-  return new SessionError(
-    'MIDDLEWARE_MISSING',
-    'req.session is missing: apply @UseBefore(SessionMiddleware) to this controller or action',
-  );
 }
