@@ -7,8 +7,9 @@ import { SessionError } from '../errors';
 
 /**
  * Loads the session with its lock (`req.session.load({ lock: true })`) before the action runs, on an action or on
- * every action of a controller (there, above `@UseBefore(SessionMiddleware)`: a class's lower decorators run first): parallel requests of one session then run one after another, each seeing what the
- * one before it stored, so `n = n + 1` counts every request. Under `autoload`, the session is read once more, under
+ * every action of a controller (there, above `@UseBefore(SessionMiddleware)`: the decorator nearest the class runs
+ * first). Parallel requests of one session then run one after another, each seeing what the one before it stored,
+ * so `n = n + 1` counts every request. Under `autoload`, the session is read once more, under
  * the lock. A lock not had within `lockTimeout` answers 503 (`SessionLockTimeoutError`), as JSON.
  *
  * @example

@@ -7,11 +7,12 @@
  * The new id is sealed (AES-256-GCM) under a key derived from the old id: whoever holds the old id could use the
  * session anyway, but a copy of the store, which keeps records under digests of their ids, yields no usable id.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { decodeBase64url } from '../backends/crypto/base64url';
+import { AesGcmSealer } from '../backends/crypto/sealing';
 import type { RecordMetadata } from '../record';
 
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
+const PURPOSE = 'routing-controllers-sessions successor';
+const NO_ASSOCIATED_DATA = Buffer.alloc(0);
 
 /** When the session got the id it has now: its last renewal or `regenerate()`, else its creation. */
 export function idIssuedAt(metadata: RecordMetadata): number {
@@ -26,30 +27,17 @@ export function retiredMetadata(
   now: number,
   grace: number,
 ): RecordMetadata {
-  return { created: metadata.created, accessed: now, expires: now + grace, successor: sealSuccessor(oldId, successor) };
+  const sealed = sealerOf(oldId).seal(Buffer.from(successor, 'utf8'), NO_ASSOCIATED_DATA).toString('base64url');
+  return { created: metadata.created, accessed: now, expires: now + grace, successor: sealed };
 }
 
 /** The id a retired record under `oldId` hands on to, or `undefined` when it does not open. */
 export function openSuccessor(oldId: string, sealed: string): string | undefined {
-  const bytes = Buffer.from(sealed, 'base64url');
-  if (bytes.length <= NONCE_BYTES + TAG_BYTES) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', keyOf(oldId), bytes.subarray(0, NONCE_BYTES));
-    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    const plain = decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES));
-    return Buffer.concat([plain, decipher.final()]).toString('utf8');
-  } catch {
-    return undefined;
-  }
+  const bytes = decodeBase64url(sealed);
+  return bytes === undefined ? undefined : sealerOf(oldId).open(bytes, NO_ASSOCIATED_DATA)?.plaintext.toString('utf8');
 }
 
-function sealSuccessor(oldId: string, successor: string): string {
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', keyOf(oldId), nonce);
-  const sealed = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);
-  return Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64url');
-}
-
-function keyOf(oldId: string): Buffer {
-  return createHash('sha256').update('routing-controllers-sessions successor\0').update(oldId).digest();
+/** Renewals are rare: a sealer per call, keyed by the old id. */
+function sealerOf(oldId: string): AesGcmSealer {
+  return new AesGcmSealer([oldId], PURPOSE);
 }

@@ -359,13 +359,15 @@ export class SessionState {
     const writing = renewing || lifetimeChanged || record.isChangedBy(text);
     let metadata = this.nextMetadata(now, writing);
     if (renewing) metadata = { ...metadata, renewed: now };
-    const persistent = hasPersistentCookie(config, metadata);
     if (!writing && metadata === record.metadata) {
       // Led here from an id a renewal replaced: hand the client the id it missed.
-      if (record.followedRenewal)
-        this.outgoing = transport.send(record.id!, now, persistent ? metadata.expires - now : undefined);
+      if (record.followedRenewal) {
+        const maxAge = hasPersistentCookie(config, metadata) ? metadata.expires - now : undefined;
+        this.outgoing = transport.send(record.id!, now, maxAge);
+      }
       return;
     }
+    const persistent = hasPersistentCookie(config, metadata);
     const ttl = metadata.expires - now;
     // At or past expiry: delete, never write with a TTL <= 0.
     if (ttl < 1) return this.endStored(true);

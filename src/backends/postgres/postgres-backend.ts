@@ -182,13 +182,10 @@ export class PostgresBackend extends SessionBackend implements UserSessions, Ses
    */
   private async createTable(schema: string): Promise<void> {
     try {
-      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(this.table)]);
-      if ((rows[0] as { present?: boolean } | undefined)?.present === true) return;
-      await this.pool.query(schema);
+      await this.createUnlessPresent(this.table, schema);
     } catch (error) {
       this.ready = undefined;
-      // Another process created it at the same moment: the table is there.
-      if ((error as { code?: string }).code !== '23505') throw error;
+      throw error;
     }
   }
 
@@ -202,11 +199,20 @@ export class PostgresBackend extends SessionBackend implements UserSessions, Ses
     }
     if (this.schema === undefined) return;
     try {
-      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(locks)]);
-      if ((rows[0] as { present?: boolean } | undefined)?.present !== true)
-        await this.pool.query(lockTableSchema(this.table));
+      await this.createUnlessPresent(locks, lockTableSchema(this.table));
     } catch (error) {
       this.locksReady = undefined;
+      throw error;
+    }
+  }
+
+  /** Runs `ddl` unless `table` exists; another process creating it at the same moment counts as done. */
+  private async createUnlessPresent(table: string, ddl: string): Promise<void> {
+    try {
+      const { rows } = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [quoted(table)]);
+      if ((rows[0] as { present?: boolean } | undefined)?.present === true) return;
+      await this.pool.query(ddl);
+    } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
     }
   }

@@ -7,7 +7,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { digest } from '../../internal/digest';
 import { newLockToken, pollForLock, type SessionLockRequest } from '../session-lock';
-import { quotedTable } from './schema';
+import { lockTableOf, quotedTable } from './schema';
 
 interface LockStatements {
   /** Parameters: row key, token, lease end, now. Changes one row when the lock is taken. */
@@ -16,11 +16,6 @@ interface LockStatements {
   readonly unlock: Statement<[string, string]>;
   /** Parameters: now. */
   readonly prune: Statement<[number]>;
-}
-
-/** The table of session locks beside `table`. */
-export function lockTableOf(table: string): string {
-  return `${table}_locks`;
 }
 
 export class SqliteLocks {

@@ -13,6 +13,11 @@ export function isTableName(table: unknown): table is string {
   return typeof table === 'string' && TABLE_NAME.test(table);
 }
 
+/** The table of session locks beside `table`. */
+export function lockTableOf(table: string): string {
+  return `${table}_locks`;
+}
+
 /** `table` double-quoted, for statements (only ever called with a name {@link isTableName} accepted). */
 export function quotedTable(table: string): string {
   return `"${table}"`;
@@ -36,7 +41,8 @@ export function sqliteSessionSchema(table = 'sessions'): string {
     `);\n` +
     `CREATE INDEX IF NOT EXISTS "${table}_expires" ON ${quotedTable(table)} (expires);\n` +
     `CREATE INDEX IF NOT EXISTS "${table}_user_id" ON ${quotedTable(table)} (user_id) WHERE user_id IS NOT NULL;\n` +
-    `CREATE TABLE IF NOT EXISTS "${table}_locks" (id TEXT PRIMARY KEY NOT NULL, token TEXT NOT NULL, expires INTEGER NOT NULL);\n`
+    `CREATE TABLE IF NOT EXISTS ${quotedTable(lockTableOf(table))} ` +
+    `(id TEXT PRIMARY KEY NOT NULL, token TEXT NOT NULL, expires INTEGER NOT NULL);\n`
   );
 }
 
